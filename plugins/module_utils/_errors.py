@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One error hierarchy for everything that can go wrong talking to Atlassian.
+
+Each error carries what a person at 2 a.m. needs to act: the endpoint (method and path, never a
+query string), the HTTP status, Atlassian's request id when the body had one, and how many
+retries were spent. ``_module.py`` maps these to ``fail_json`` in one place.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class AtlassianError(Exception):
+    """Base class: a foreseeable failure that ends a module run with a clear message."""
+
+    summary = "request failed"
+
+    def __init__(self, message, endpoint=None, status=None, request_id=None, retries=0, hint=None):
+        super(AtlassianError, self).__init__(message)
+        self.message = message
+        self.endpoint = endpoint
+        self.status = status
+        self.request_id = request_id
+        self.retries = retries
+        self.hint = hint
+        # Partial module result (for example a job_id) that the failed result should still carry.
+        self.result = {}
+
+    def __str__(self):
+        parts = []
+        if self.endpoint:
+            parts.append("%s: " % self.endpoint)
+        if self.status:
+            parts.append("HTTP %s " % self.status)
+        parts.append(self.message)
+        if self.request_id:
+            parts.append(" (Atlassian request id %s)" % self.request_id)
+        if self.retries:
+            parts.append(" after %d retr%s" % (self.retries, "y" if self.retries == 1 else "ies"))
+        if self.hint:
+            parts.append(". %s" % self.hint)
+        return "".join(parts)
+
+    def details(self):
+        """Machine-readable fields added to the failed result."""
+        return {
+            "error": {
+                "type": type(self).__name__,
+                "endpoint": self.endpoint,
+                "status_code": self.status,
+                "request_id": self.request_id,
+                "retries": self.retries,
+            }
+        }
+
+
+class InvalidParameterError(AtlassianError):
+    """Bad user input, found before any request is sent."""
+
+
+class AuthenticationError(AtlassianError):
+    """401: wrong email or token, or a revoked token."""
+
+
+class PermissionDeniedError(AuthenticationError):
+    """403: authenticated, but not a site or organization admin of the destination."""
+
+
+class NotFoundError(AtlassianError):
+    """404: unknown or expired job, task, report or level."""
+
+
+class BadRequestError(AtlassianError):
+    """400 and other 4xx answers that retrying cannot fix."""
+
+
+class RateLimitedError(AtlassianError):
+    """429 still answered after the retry budget was spent."""
+
+
+class ServerError(AtlassianError):
+    """5xx still answered after the retry budget was spent."""
+
+
+class TransportError(AtlassianError):
+    """No HTTP answer at all: refused, reset, timed out, TLS failure."""
+
+
+class UnexpectedResponseError(AtlassianError):
+    """An answer that is not what the API documents: HTML from a proxy, cut JSON, missing keys."""
+
+
+class NotVisibleYet(NotFoundError):
+    """A task or tree level that the eventually consistent status API does not show yet."""
+
+
+class OutcomeFailure(AtlassianError):
+    """The API answered fine, but what it said fails the task: a gated outcome, a timeout, a failed job.
+
+    ``result`` holds the full module result so that a ``rescue`` can read it.
+    """
+
+    def __init__(self, message, result):
+        super(OutcomeFailure, self).__init__(message)
+        self.result = result
+
+    def __str__(self):
+        return self.message
+
+    def details(self):
+        return {}
