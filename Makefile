@@ -11,6 +11,8 @@ SHELL := /bin/bash
 PYTHON ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null) python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+FLOOR_VENV := .venv-floor
+FLOOR_BIN := $(CURDIR)/$(FLOOR_VENV)/bin
 BUILD := $(CURDIR)/build
 COLLECTION_ROOT := $(BUILD)/collection
 COLLECTION_DIR := $(COLLECTION_ROOT)/ansible_collections/migrationops/atlassian
@@ -22,11 +24,13 @@ PYTEST_WORKERS ?= 2
 SCENARIO ?= demo
 
 export ANSIBLE_COLLECTIONS_PATH := $(INSTALL_ROOT)
+export PATH := $(BIN):$(PATH)
 export ANSIBLE_NOCOLOR := 1
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help venv build install sanity lint units integration pytest test demo simulator clean
+.PHONY: help venv floor-venv build install sanity lint pytest units-floor changelog-lint galaxy-import \
+	test test-matrix demo simulator clean
 
 help:
 	@echo "make test      full test suite (what CI runs)"
@@ -42,6 +46,16 @@ $(VENV)/.installed: requirements-dev.txt tools/get_pip_offline.py
 	touch $@
 
 venv: $(VENV)/.installed
+
+# The oldest ansible-core we support (meta/runtime.yml), for the matrix.
+$(FLOOR_VENV)/.installed: requirements-floor.txt tools/get_pip_offline.py
+	rm -rf $(FLOOR_VENV)
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-floor.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	tools/install_get_pip_offline.sh $(FLOOR_BIN)/python
+	touch $@
+
+floor-venv: $(FLOOR_VENV)/.installed
 
 # ansible-test needs the collection under ansible_collections/<ns>/<name>; copy the tracked
 # and untracked-but-not-ignored files there (a symlink is resolved and refused), as a git
@@ -75,7 +89,32 @@ pytest: install
 	cd $(COLLECTION_ROOT) && $(BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. \
 		-n $(PYTEST_WORKERS) ansible_collections/migrationops/atlassian/tests
 
-test: sanity lint pytest
+# Unit tests on the oldest supported ansible-core (fast; the full floor run is in test-matrix).
+units-floor: build floor-venv
+	cd $(COLLECTION_ROOT) && $(FLOOR_BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -q \
+		ansible_collections/migrationops/atlassian/tests/unit/plugins
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+# galaxy-importer exits 0 on warnings; any WARNING or ERROR line fails the build here.
+galaxy-import: $(TARBALL)
+	cd $(BUILD) && $(BIN)/python -m galaxy_importer.main $(notdir $(TARBALL)) 2>&1 | tee $(BUILD)/galaxy-import.log
+	! grep -E "^(WARNING|ERROR)" $(BUILD)/galaxy-import.log
+
+test: sanity lint changelog-lint galaxy-import units-floor pytest
+
+# sanity, units and integration on the newest and the oldest supported ansible-core.
+test-matrix: install floor-venv
+	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
+	cd $(COLLECTION_ROOT) && $(BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -n $(PYTEST_WORKERS) \
+		ansible_collections/migrationops/atlassian/tests
+	rm -rf $(BUILD)/installed-floor
+	$(FLOOR_BIN)/ansible-galaxy collection install --force -p $(BUILD)/installed-floor $(TARBALL) >/dev/null
+	cd $(COLLECTION_DIR) && $(FLOOR_BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
+	cd $(COLLECTION_ROOT) && ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed-floor PATH=$(FLOOR_BIN):$$PATH \
+		$(FLOOR_BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -n $(PYTEST_WORKERS) \
+		ansible_collections/migrationops/atlassian/tests/unit ansible_collections/migrationops/atlassian/tests/integration
 
 demo: install
 	$(BIN)/python tools/demo.py --scenario $(SCENARIO)
@@ -84,4 +123,4 @@ simulator: venv
 	$(BIN)/python -m tests.simulator --scenario $(SCENARIO)
 
 clean:
-	rm -rf $(VENV) $(BUILD) tests/output
+	rm -rf $(VENV) $(FLOOR_VENV) $(BUILD) tests/output

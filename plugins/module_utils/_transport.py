@@ -91,6 +91,8 @@ def _describe_body(response):
     text = response.text if response.content else ""
     if "html" in content_type.lower() or text.lstrip().lower().startswith(("<!doctype html", "<html")):
         return "the server answered with an HTML page instead of JSON (a proxy or gateway error?)", None
+    if text.lstrip().startswith(("{", "[")):
+        return "malformed JSON (the answer was cut short or corrupted)", None
     if text.strip():
         return "non-JSON answer: %s" % scrub(text.strip()[:200]), None
     return response.reason or "empty answer", None

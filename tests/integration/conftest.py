@@ -101,6 +101,7 @@ def run_tasks(tmp_path):
         body.append(
             {
                 "name": "collect results",
+                "check_mode": False,
                 "ansible.builtin.copy": {"dest": str(results_file), "content": "{{ {%s} | to_json }}" % mapping, "mode": "0600"},
             }
         )

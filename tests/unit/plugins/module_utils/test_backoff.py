@@ -25,7 +25,7 @@ def test_full_jitter_stays_below_exponential_ceiling():
 
 def test_jitter_uses_random_draws():
     policy = BackoffPolicy(base=1.0)
-    delays = {policy.delay(5) for _ in range(50)}
+    delays = {policy.delay(5) for dummy in range(50)}
     assert len(delays) > 1 and all(0 <= d <= 16 for d in delays)
 
 

@@ -35,20 +35,20 @@ def test_newest_task_of_type_across_pages_case_insensitive():
 
 
 def test_no_task_of_type_is_not_visible_yet():
-    api, _ = api_with([page([{"taskId": "m1", "taskType": "migrate"}])])
+    api, dummy = api_with([page([{"taskId": "m1", "taskType": "migrate"}])])
     with pytest.raises(NotVisibleYet) as info:
         api.newest_task("job1", "check")
     assert "no check task" in str(info.value)
 
 
 def test_unknown_job_is_not_visible_yet():
-    api, _ = api_with([make_response(404, {"errorMessage": "Job not found"})])
+    api, dummy = api_with([make_response(404, {"errorMessage": "Job not found"})])
     with pytest.raises(NotVisibleYet):
         api.newest_task("nope", "check")
 
 
 def test_task_list_without_data_is_unexpected():
-    api, _ = api_with([make_response(body={"items": []})])
+    api, dummy = api_with([make_response(body={"items": []})])
     with pytest.raises(UnexpectedResponseError):
         api.tasks("job1")
 
@@ -76,12 +76,12 @@ def test_status_ids_are_one_path_segment():
 
 @pytest.mark.parametrize("answer", [make_response(404, {"errorMessage": "Task not found"}), page({}), page({"message": "no status"})])
 def test_missing_task_or_level_is_not_visible_yet(answer):
-    api, _ = api_with([answer])
+    api, dummy = api_with([answer])
     with pytest.raises(NotVisibleYet):
         api.status_tree("job1", "t1", ["migrate", "apps"], True)
 
 
 def test_malformed_tree_is_unexpected():
-    api, _ = api_with([page({"status": "FINISHED", "children": ["a"]})])
+    api, dummy = api_with([page({"status": "FINISHED", "children": ["a"]})])
     with pytest.raises(UnexpectedResponseError):
         api.status_tree("job1", "t1", [], True)

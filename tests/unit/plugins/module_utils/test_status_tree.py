@@ -139,7 +139,7 @@ def test_validate_node_refuses_malformed_shapes(bad):
 
 def test_validate_node_refuses_absurd_depth():
     deep = node()
-    for _ in range(100):
+    for dummy in range(100):
         deep = node(children={"x": deep})
     with pytest.raises(UnexpectedResponseError) as info:
         validate_node(deep)

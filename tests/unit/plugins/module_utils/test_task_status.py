@@ -134,7 +134,7 @@ def test_wait_until_finished():
 
 def test_not_visible_counts_as_not_finished_while_waiting():
     api = FakeApi([NotVisibleYet("404"), NotVisibleYet("404"), CHECK_TREE])
-    result, _ = watch(api)
+    result, dummy = watch(api)
     assert result["finished"] and result["polls"] == 3
 
 
@@ -164,9 +164,9 @@ def test_timeout_keeps_last_visible_tree_and_reports_unfinished():
 def test_wait_for_children_waits_for_lagging_apps():
     core_done = {"status": "FINISHED", "outcome": "SUCCESS", "children": {"apps": {"status": "IN_PROGRESS"}}}
     all_done = {"status": "FINISHED", "outcome": "SUCCESS", "children": {"apps": {"status": "FINISHED", "outcome": "SUCCESS"}}}
-    result, _ = watch(FakeApi([core_done, core_done, all_done]), level=["migrate"], wait_for_children=False)
+    result, dummy = watch(FakeApi([core_done, core_done, all_done]), level=["migrate"], wait_for_children=False)
     assert result["polls"] == 1 and result["finished"]
-    result, _ = watch(FakeApi([core_done, core_done, all_done]), level=["migrate"], wait_for_children=True)
+    result, dummy = watch(FakeApi([core_done, core_done, all_done]), level=["migrate"], wait_for_children=True)
     assert result["polls"] == 3 and result["finished"]
 
 
@@ -188,5 +188,5 @@ def test_task_type_resolved_once_it_is_listed():
         return {"taskId": task}
 
     api.newest_task = newest
-    result, _ = watch(api, task_id=None, task_type="check")
+    result, dummy = watch(api, task_id=None, task_type="check")
     assert result["task_id"] == "task-new" and result["polls"] == 2 and api.task_calls == 2

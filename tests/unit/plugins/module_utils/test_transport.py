@@ -56,7 +56,7 @@ def test_bearer_auth_without_email_and_user_agent():
 
 
 def test_auth_object_repr_hides_token():
-    client, _ = client_with([])
+    client, dummy = client_with([])
     assert TOKEN not in repr(client._auth)
 
 
@@ -79,7 +79,7 @@ def test_get_retried_on_retryable_status(status):
 
 def test_backoff_grows_exponentially_and_stops_after_retries():
     sleeps = []
-    answers = [make_response(503, {"errorMessage": "down", "id": "req-1"}) for _ in range(4)]
+    answers = [make_response(503, {"errorMessage": "down", "id": "req-1"}) for dummy in range(4)]
     client, session = client_with(answers, retries=3, sleeps=sleeps)
     with pytest.raises(ServerError) as info:
         client.get_json("/migrations/x")
@@ -92,7 +92,7 @@ def test_backoff_grows_exponentially_and_stops_after_retries():
 
 def test_retry_after_seconds_honoured():
     sleeps = []
-    client, _ = client_with([make_response(429, {}, headers={"Retry-After": "7"}), make_response(body={})], sleeps=sleeps)
+    client, dummy = client_with([make_response(429, {}, headers={"Retry-After": "7"}), make_response(body={})], sleeps=sleeps)
     client.get_json("/x")
     assert sleeps == [7.0]
 
@@ -100,15 +100,15 @@ def test_retry_after_seconds_honoured():
 def test_retry_after_http_date_honoured():
     sleeps = []
     answers = [make_response(503, {}, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}), make_response(body={})]
-    client, _ = client_with(answers, sleeps=sleeps)
+    client, dummy = client_with(answers, sleeps=sleeps)
     client.get_json("/x")
     assert sleeps == [60.0]  # a far date is capped at the per-sleep maximum
 
 
 def test_total_sleep_budget_stops_retries():
     sleeps = []
-    answers = [make_response(429, {}, headers={"Retry-After": "200"}) for _ in range(3)]
-    client, _ = client_with(answers, sleeps=sleeps)
+    answers = [make_response(429, {}, headers={"Retry-After": "200"}) for dummy in range(3)]
+    client, dummy = client_with(answers, sleeps=sleeps)
     client.policy.max_sleep = 200
     with pytest.raises(RateLimitedError):
         client.get_json("/x")
@@ -157,7 +157,7 @@ def test_client_errors_not_retried(status, cls):
 
 
 def test_permission_denied_is_an_authentication_error_with_hint():
-    client, _ = client_with([make_response(403, {"errorMessage": "Forbidden"})])
+    client, dummy = client_with([make_response(403, {"errorMessage": "Forbidden"})])
     with pytest.raises(AuthenticationError) as info:
         client.get_json("/x")
     assert "site-admin" in str(info.value)
@@ -165,7 +165,7 @@ def test_permission_denied_is_an_authentication_error_with_hint():
 
 def test_html_error_page_gives_clear_message():
     page = "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
-    client, _ = client_with([make_response(502, text=page, headers={"Content-Type": "text/html"})], retries=0)
+    client, dummy = client_with([make_response(502, text=page, headers={"Content-Type": "text/html"})], retries=0)
     with pytest.raises(ServerError) as info:
         client.get_json("/x")
     assert "HTML page instead of JSON" in str(info.value)
@@ -173,22 +173,22 @@ def test_html_error_page_gives_clear_message():
 
 
 def test_malformed_json_on_success_is_retried_then_reported():
-    answers = [make_response(200, text='{"data": [', headers={"Content-Type": "application/json"}) for _ in range(2)]
+    answers = [make_response(200, text='{"data": [', headers={"Content-Type": "application/json"}) for dummy in range(2)]
     client, session = client_with(answers, retries=1)
     with pytest.raises(UnexpectedResponseError) as info:
         client.get_json("/x")
     assert len(session.calls) == 2
-    assert "expected a JSON object" in str(info.value)
+    assert "expected a JSON object" in str(info.value) and "malformed JSON" in str(info.value)
 
 
 def test_json_that_is_not_an_object_is_unexpected():
-    client, _ = client_with([make_response(200, body=[1, 2])], retries=0)
+    client, dummy = client_with([make_response(200, body=[1, 2])], retries=0)
     with pytest.raises(UnexpectedResponseError):
         client.get_json("/x")
 
 
 def test_tls_failure_points_to_ca_path():
-    client, _ = client_with([requests.exceptions.SSLError("certificate verify failed")], retries=0)
+    client, dummy = client_with([requests.exceptions.SSLError("certificate verify failed")], retries=0)
     with pytest.raises(TransportError) as info:
         client.get_json("/x")
     assert "ca_path" in str(info.value)
@@ -196,14 +196,14 @@ def test_tls_failure_points_to_ca_path():
 
 def test_transport_error_messages_never_quote_query_strings():
     failure = requests.exceptions.ConnectionError("Max retries exceeded with url: /s3/r.csv?X-Amz-Signature=deadbeef (Caused by boom)")
-    client, _ = client_with([failure], retries=0)
+    client, dummy = client_with([failure], retries=0)
     with pytest.raises(TransportError) as info:
         client.get_json("/x")
     assert "deadbeef" not in str(info.value)
 
 
 def test_endpoint_names_path_for_api_and_redacted_url_elsewhere():
-    client, _ = client_with([])
+    client, dummy = client_with([])
     assert client.endpoint("GET", API + "/migrations/a?cursor=1") == "GET /migrations/a"
     assert client.endpoint("GET", "https://s3.example.test/b/k?X-Amz-Signature=abc") == "GET https://s3.example.test/b/k"
 
