@@ -97,6 +97,11 @@ class NotVisibleYet(NotFoundError):
     """A task or tree level that the eventually consistent status API does not show yet."""
 
 
+# Failures the client already retried; in a long wait (or before another download attempt) the
+# next try may succeed, so they delay rather than end the work.
+TRANSIENT_ERRORS = (RateLimitedError, ServerError, TransportError, UnexpectedResponseError)
+
+
 class OutcomeFailure(AtlassianError):
     """The API answered fine, but what it said fails the task: a gated outcome, a timeout, a failed job.
 

@@ -12,13 +12,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
-    NotVisibleYet,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-    UnexpectedResponseError,
-)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import TRANSIENT_ERRORS, NotVisibleYet
 from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tree import (
     count_outcomes,
     flat_nodes,
@@ -29,8 +23,6 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tre
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import wait_for
 
-# Failures that a long wait outlives: the client already retried them, the next poll may succeed.
-TRANSIENT_ERRORS = (RateLimitedError, ServerError, TransportError, UnexpectedResponseError)
 MAX_LISTED = 10
 
 

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import re
 import time
 import traceback
 
@@ -39,6 +40,9 @@ except ImportError:  # pragma: no cover - exercised by the missing_required_lib 
     AuthBase = object
 
 RETRYABLE_STATUS = frozenset((429, 500, 502, 503, 504))
+# S3 answers errors as XML; only <Code> and <Message> are kept (other elements echo the signature).
+S3_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
+S3_MESSAGE = re.compile(r"<Message>([^<]{1,300})</Message>")
 
 
 class ApiAuth(AuthBase):
@@ -89,6 +93,10 @@ def _describe_body(response):
         return (scrub(message) or response.reason or "no error message"), request_id
     content_type = response.headers.get("Content-Type", "")
     text = response.text if response.content else ""
+    code = S3_CODE.search(text)
+    if code:
+        message = S3_MESSAGE.search(text)
+        return scrub("S3 %s%s" % (code.group(1), ": %s" % message.group(1) if message else "")), None
     if "html" in content_type.lower() or text.lstrip().lower().startswith(("<!doctype html", "<html")):
         return "the server answered with an HTML page instead of JSON (a proxy or gateway error?)", None
     if text.lstrip().startswith(("{", "[")):
@@ -98,17 +106,21 @@ def _describe_body(response):
     return response.reason or "empty answer", None
 
 
-def error_for_response(response, endpoint, retries=0):
-    """The AtlassianError subclass that describes a non-2xx response."""
+def error_for_response(response, endpoint, retries=0, account_hints=True):
+    """The AtlassianError subclass that describes a non-2xx response.
+
+    ``account_hints`` adds what to check about the credentials on 401/403; a presigned link's
+    refusal is about the link, so downloads leave them out.
+    """
     message, request_id = _describe_body(response)
     status = response.status_code
     cls = {401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError, 429: RateLimitedError}.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else BadRequestError
     hint = None
-    if status == 401:
+    if account_hints and status == 401:
         hint = "Check email and api_token (Basic auth needs the Atlassian account email; without email a Bearer token is sent)"
-    elif status == 403:
+    elif account_hints and status == 403:
         hint = "The account needs site-admin or org-admin rights on the destination site"
     return cls(message, endpoint=endpoint, status=status, request_id=request_id, retries=retries, hint=hint)
 
@@ -254,7 +266,7 @@ class ApiClient:
         except requests.exceptions.RequestException as exc:
             raise transport_error(exc, endpoint, self.timeout)
         if response.status_code != 200:
-            error = error_for_response(response, endpoint)
+            error = error_for_response(response, endpoint, account_hints=False)
             response.close()
             raise error
         return response

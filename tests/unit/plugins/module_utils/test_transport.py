@@ -230,3 +230,15 @@ def test_open_download_strips_netrc_style_authorization():
     client = ApiClient(API, TOKEN, session=session)
     client.open_download("https://s3.example.test/k")
     assert "Authorization" not in session.calls[0]["headers"]
+
+
+def test_s3_xml_error_keeps_only_code_and_message_and_no_account_hint():
+    body = (
+        "<?xml version='1.0'?><Error><Code>SignatureDoesNotMatch</Code><Message>The signature does not match</Message>"
+        "<SignatureProvided>abc123secret</SignatureProvided></Error>"
+    )
+    client, dummy = client_with([make_response(403, text=body, headers={"Content-Type": "application/xml"})])
+    with pytest.raises(PermissionDeniedError) as info:
+        client.open_download("https://s3.example.test/b/k?X-Amz-Signature=abc123secret")
+    assert "S3 SignatureDoesNotMatch: The signature does not match" in str(info.value)
+    assert "abc123secret" not in str(info.value) and "site-admin" not in str(info.value)

@@ -1,0 +1,258 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One run of ``idmapping_job``: validate, skip, resume or trigger, wait, download, install.
+
+``IdMappingRun`` uses an IdMappingApi-like object, and a ``files`` object that moves the download
+into place (``install(temp, dest)``) and applies file attributes (``apply_attributes(dest, changed)``).
+Clock and sleep are injectable: the algorithm is testable without HTTP or AnsibleModule.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._download import FreshLinkDownloader, LocalFileError, file_digest, remove_quietly
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    TRANSIENT_ERRORS,
+    AtlassianError,
+    InvalidParameterError,
+    NotFoundError,
+    OutcomeFailure,
+)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_api import normalize_trigger_inputs
+from ansible_collections.migrationops.atlassian.plugins.module_utils._journal import (
+    journal_matches,
+    journal_path,
+    read_journal,
+    remove_journal,
+    write_journal,
+)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import wait_for
+
+MAX_DOWNLOAD_ATTEMPTS = 3
+EXPIRED = "<expired>"  # internal marker for a job status 404, never returned
+TRIGGER_INPUTS = ("product", "source_url", "destination_url")
+
+
+def validate_params(params):
+    """Normalised options, or InvalidParameterError naming the option. Sends nothing."""
+    opts = dict(params)
+    opts.update(normalize_trigger_inputs(params.get("product"), params.get("source_url"), params.get("destination_url")))
+    for option in ("job_id", "dest"):
+        if opts.get(option) is not None:
+            opts[option] = opts[option].strip()
+            if not opts[option]:
+                raise InvalidParameterError("%s must not be empty" % option)
+    if opts.get("dest") is not None:
+        if os.path.isdir(opts["dest"]):
+            raise InvalidParameterError("dest %s is a directory: give the path of the report file" % opts["dest"])
+        if not os.path.isdir(_directory(opts["dest"])):
+            raise InvalidParameterError("the directory of dest (%s) does not exist" % _directory(opts["dest"]))
+    elif opts["wait"]:
+        raise InvalidParameterError("dest is required when wait is true: the finished report is saved there (or set wait=false)")
+    for option in ("wait_timeout", "wait_sleep"):
+        if opts[option] < 0:
+            raise InvalidParameterError("%s must be zero or more seconds, got %s" % (option, opts[option]))
+    return opts
+
+
+def _directory(dest):
+    return os.path.dirname(os.path.abspath(dest))
+
+
+def _describe(values):
+    return "%s %s -> %s" % tuple(values[name] for name in TRIGGER_INPUTS)
+
+
+class IdMappingRun:
+    def __init__(self, api, params, warn, files, check_mode=False, clock=time.monotonic, sleep=time.sleep):
+        self.opts = validate_params(params)
+        self.api = api
+        self.warn = warn
+        self.files = files
+        self.check_mode = check_mode
+        self.clock = clock
+        self.sleep = sleep
+        self.start = clock()
+        self.inputs = dict((name, self.opts.get(name)) for name in TRIGGER_INPUTS)
+        self.retriggered = False
+        self.result = dict(job_id=None, status=None, triggered=False, dest=self.opts.get("dest"), size=None, sha256=None)
+        self.result.update(timed_out=False, elapsed=0.0, polls=0, changed=False)
+
+    def run(self):
+        """The module result; raises an AtlassianError whose ``result`` carries the job ID when there is one."""
+        try:
+            return self._run()
+        except AtlassianError as exc:
+            if not exc.result:
+                exc.result = self._finish(quiet=True)
+            raise
+
+    def _run(self):
+        dest = self.opts["dest"]
+        if dest is not None and os.path.exists(dest) and not self.opts["force"]:
+            self.result["changed"] = self.files.apply_attributes(dest, False)
+            return self._finish()
+        if dest is not None and not os.access(_directory(dest), os.W_OK | os.X_OK):
+            raise InvalidParameterError("the directory of dest (%s) is not writable" % _directory(dest))
+        self.result["job_id"] = self._known_job()
+        if self.result["job_id"] is None and self._missing_inputs():
+            raise InvalidParameterError(
+                "to trigger an ID mapping report job set %s (missing: %s), or set job_id to use an existing job"
+                % (", ".join(TRIGGER_INPUTS), ", ".join(self._missing_inputs()))
+            )
+        if self.check_mode:
+            return self._predict()
+        if self.result["job_id"] is None:
+            self._trigger()
+        elif not self.opts["wait"]:
+            self._read_once()
+        if self.opts["wait"]:
+            self._wait_and_download()
+        return self._finish()
+
+    def _missing_inputs(self):
+        return [name for name in TRIGGER_INPUTS if self.inputs[name] is None]
+
+    def _known_job(self):
+        """An explicit job_id, else the job of a matching journal beside dest (whose inputs then allow a retrigger)."""
+        if self.opts.get("job_id"):
+            return self.opts["job_id"]
+        if self.opts["dest"] is None:
+            return None
+        journal = read_journal(self.opts["dest"], self.warn)
+        if journal is None:
+            return None
+        if journal_matches(journal, *[self.inputs[name] for name in TRIGGER_INPUTS]):
+            for name in TRIGGER_INPUTS:
+                self.inputs[name] = self.inputs[name] or journal[name]
+            return journal["job_id"]
+        path = journal_path(self.opts["dest"])
+        self.warn("ignoring %s: its report job %s is for %s, not %s" % (path, journal["job_id"], _describe(journal), _describe(self.inputs)))
+        return None
+
+    def _predict(self):
+        """Check mode: what a run would do, reading a known job's status but changing nothing."""
+        self.result.update(changed=True, triggered=self.result["job_id"] is None)
+        if self.result["job_id"] is not None:
+            status, problem = self._poll()
+            self.result["polls"] = 1
+            if status in (EXPIRED, "ERROR"):
+                self.warn("report job %s %s" % (self.result["job_id"], "ended in ERROR" if problem is None else "was not found: %s" % problem))
+                self.result["triggered"] = self.opts["retrigger"] and not self._missing_inputs()
+        return self._finish()
+
+    def _trigger(self):
+        job_id, status = self.api.trigger(*[self.inputs[name] for name in TRIGGER_INPUTS])
+        self.result.update(job_id=job_id, status=status, triggered=True, changed=True)
+        if self.opts["dest"] is not None:
+            try:
+                write_journal(self.opts["dest"], job_id, *[self.inputs[name] for name in TRIGGER_INPUTS])
+            except LocalFileError as exc:
+                self.warn("%s; an interrupted run will not resume report job %s" % (exc, job_id))
+
+    def _poll(self):
+        """One status read: (status, None), (EXPIRED, NotFoundError) or (None, transient error)."""
+        try:
+            status = self.api.job_status(self.result["job_id"])
+        except NotFoundError as exc:
+            return EXPIRED, exc
+        except TRANSIENT_ERRORS as exc:
+            return None, exc
+        self.result["status"] = status
+        return status, None
+
+    def _read_once(self):
+        status, problem = self._poll()
+        self.result["polls"] += 1
+        if status is None:
+            raise problem
+        if status in ("ERROR", EXPIRED):
+            self._replace_dead_job(status, problem)
+
+    def _replace_dead_job(self, status, problem=None):
+        """Trigger one fresh job for a job that ended in ERROR or expired, or fail naming it."""
+        job_id = self.result["job_id"]
+        what = "ended in ERROR" if status == "ERROR" else "has expired (%s)" % problem
+        if not self.opts["retrigger"]:
+            why = "retrigger is false"
+        elif self.retriggered:
+            why = "a fresh job was already triggered in this run"
+        elif self._missing_inputs():
+            why = "set %s to let the module trigger a fresh one" % ", ".join(self._missing_inputs())
+        else:
+            self.warn("ID mapping report job %s %s; triggering a fresh job" % (job_id, what))
+            self.retriggered = True
+            self._trigger()
+            return
+        if self.opts["dest"] is not None:
+            remove_journal(self.opts["dest"])
+        raise OutcomeFailure("ID mapping report job %s %s; %s" % (job_id, what, why), self._finish(quiet=True))
+
+    def _wait_until_success(self):
+        """True once the job is SUCCESS; False on a tolerated timeout. Retriggers or fails on a dead job."""
+        while True:
+            remaining = max(0.0, self.opts["wait_timeout"] - (self.clock() - self.start))
+            outcome = wait_for(
+                self._poll, lambda value: value[0] in ("SUCCESS", "ERROR", EXPIRED), remaining, self.opts["wait_sleep"], self.clock, self.sleep
+            )
+            self.result["polls"] += outcome.polls
+            status, problem = outcome.value
+            if outcome.timed_out:
+                return self._timed_out(problem)
+            if status == "SUCCESS":
+                return True
+            self._replace_dead_job(status, problem)
+
+    def _timed_out(self, problem):
+        self.result["timed_out"] = True
+        if not self.opts["fail_on_timeout"]:
+            return False
+        result = self._finish(quiet=True)
+        message = "timed out after %ss waiting for ID mapping report job %s: last status %s, status reads %d, elapsed %.0fs" % (
+            self.opts["wait_timeout"],
+            result["job_id"],
+            result["status"] or "unknown",
+            result["polls"],
+            result["elapsed"],
+        )
+        if problem is not None:
+            message += "; last problem: %s" % problem
+        raise OutcomeFailure(message + ". The job is kept in %s and the next run resumes it" % journal_path(self.opts["dest"]), result)
+
+    def _wait_and_download(self):
+        downloader = FreshLinkDownloader(self.opts["dest"], self.warn, MAX_DOWNLOAD_ATTEMPTS)
+        while self._wait_until_success():
+            what = "ID mapping report job %s" % self.result["job_id"]
+            try:
+                fetched = downloader.fetch(lambda: self.api.download_link(self.result["job_id"])[0], self.api.open_download, what)
+            except NotFoundError as exc:
+                self._replace_dead_job(EXPIRED, exc)
+                continue
+            return self._install(*fetched)
+
+    def _install(self, temp, size, sha256):
+        dest = self.opts["dest"]
+        try:
+            self.files.install(temp, dest)
+        finally:
+            remove_quietly(temp)
+        self.result.update(size=size, sha256=sha256, status="SUCCESS", changed=True)
+        self.result["changed"] = self.files.apply_attributes(dest, True)
+        remove_journal(dest)
+
+    def _finish(self, quiet=False):
+        """The result so far; ``size``/``sha256`` describe the file at dest when the run did not download one."""
+        self.result["elapsed"] = round(self.clock() - self.start, 3)
+        dest = self.opts.get("dest")
+        if self.result["sha256"] is None and dest is not None and os.path.isfile(dest):
+            try:
+                self.result["size"], self.result["sha256"] = file_digest(dest)
+            except LocalFileError:
+                if not quiet:
+                    raise
+        return dict(self.result)

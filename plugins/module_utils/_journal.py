@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The small hidden journal beside ``dest`` that remembers a report job in flight.
+
+``.{basename}.idmapping.json`` holds ``job_id``, ``product``, ``source_url``, ``destination_url``
+and ``triggered_at``. It is written right after a trigger, so a run that is interrupted (timeout,
+killed controller) resumes that job instead of triggering a second one, and removed once the
+report is in place. A journal that cannot be read is ignored with a warning, never fatal.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import binascii
+import json
+import os
+import time
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError, remove_quietly
+
+FIELDS = ("job_id", "product", "source_url", "destination_url")
+MAX_BYTES = 64 * 1024
+
+
+def journal_path(dest):
+    directory, basename = os.path.split(os.path.abspath(dest))
+    return os.path.join(directory, ".%s.idmapping.json" % basename)
+
+
+def utc_now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def read_journal(dest, warn):
+    """The journal beside ``dest`` as a dict, or None when there is none or it is unusable (with a warning)."""
+    path = journal_path(dest)
+    if not os.path.lexists(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ValueError("larger than %d bytes" % MAX_BYTES)
+        data = json.loads(raw.decode("utf-8"))
+    except (IOError, OSError, ValueError) as exc:
+        warn("ignoring the unreadable ID mapping journal %s (%s); a new report job may be triggered" % (path, _reason(exc)))
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("job_id"), str) or not data["job_id"].strip():
+        warn("ignoring the ID mapping journal %s: it holds no job_id; a new report job may be triggered" % path)
+        return None
+    journal = {"job_id": data["job_id"].strip()}
+    for field in FIELDS[1:] + ("triggered_at",):
+        value = data.get(field)
+        journal[field] = value if isinstance(value, str) and value else None
+    return journal
+
+
+def write_journal(dest, job_id, product, source_url, destination_url, triggered_at=None):
+    """Write the journal atomically (temporary file, fsync, rename); returns what was written."""
+    path = journal_path(dest)
+    journal = {
+        "job_id": job_id,
+        "product": product,
+        "source_url": source_url,
+        "destination_url": destination_url,
+        "triggered_at": triggered_at or utc_now(),
+    }
+    temp = "%s.%s.tmp" % (path, binascii.hexlify(os.urandom(4)).decode("ascii"))
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, (json.dumps(journal, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except OSError as exc:
+        remove_quietly(temp)
+        raise LocalFileError("cannot write the ID mapping journal %s: %s" % (path, _reason(exc)))
+    return journal
+
+
+def remove_journal(dest):
+    remove_quietly(journal_path(dest))
+
+
+def journal_matches(journal, product, source_url, destination_url):
+    """Whether the journal's job was triggered for these inputs; an input not given matches anything."""
+    wanted = {"product": product, "source_url": source_url, "destination_url": destination_url}
+    return all(value is None or journal.get(field) == value for field, value in wanted.items())
+
+
+def _reason(exc):
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

@@ -1,0 +1,111 @@
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._journal import (
+    journal_matches,
+    journal_path,
+    read_journal,
+    remove_journal,
+    write_journal,
+)
+
+SRC = "https://jira.example.com"
+DST = "https://example.atlassian.net"
+
+
+def test_journal_is_hidden_beside_dest(tmp_path):
+    path = journal_path(str(tmp_path / "report.csv"))
+    assert path == str(tmp_path / ".report.csv.idmapping.json")
+
+
+def test_round_trip(tmp_path):
+    dest = str(tmp_path / "report.csv")
+    written = write_journal(dest, "job-1", "JIRA", SRC, DST)
+    warnings = []
+    read = read_journal(dest, warnings.append)
+    assert read == written and warnings == []
+    assert set(read) == {"job_id", "product", "source_url", "destination_url", "triggered_at"}
+    assert read["triggered_at"].endswith("Z")
+    assert os.stat(journal_path(dest)).st_mode & 0o777 == 0o600
+
+
+def test_absent_journal_is_none_without_warning(tmp_path):
+    warnings = []
+    assert read_journal(str(tmp_path / "r"), warnings.append) is None and warnings == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"job_id": "job-1", "product": "JI', "[1, 2]", '{"product": "JIRA"}', '{"job_id": "   "}', "\xff\xfe"],
+    ids=["cut", "not-object", "no-job", "blank-job", "not-utf8"],
+)
+def test_corrupt_journal_is_ignored_with_a_warning(tmp_path, content):
+    dest = str(tmp_path / "r")
+    with open(journal_path(dest), "wb") as handle:
+        handle.write(content.encode("latin-1"))
+    warnings = []
+    assert read_journal(dest, warnings.append) is None
+    assert len(warnings) == 1 and journal_path(dest) in warnings[0]
+
+
+def test_unreadable_journal_is_ignored_with_a_warning(tmp_path):
+    dest = str(tmp_path / "r")
+    os.mkdir(journal_path(dest))
+    warnings = []
+    assert read_journal(dest, warnings.append) is None and len(warnings) == 1
+
+
+def test_write_replaces_atomically_and_leaves_no_temp(tmp_path, monkeypatch):
+    dest = str(tmp_path / "r")
+    write_journal(dest, "job-1", "JIRA", SRC, DST)
+    replaced = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        replaced.append((src, dst))
+        assert json.loads(open(src).read())["job_id"] == "job-2", "the new journal is complete before it replaces the old one"
+        assert json.loads(open(dst).read())["job_id"] == "job-1"
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    write_journal(dest, "job-2", "JIRA", SRC, DST)
+    assert [dst for _src, dst in replaced] == [journal_path(dest)]
+    assert sorted(os.listdir(str(tmp_path))) == [".r.idmapping.json"]
+    assert read_journal(dest, None)["job_id"] == "job-2"
+
+
+def test_failed_write_keeps_the_old_journal_and_removes_the_temp(tmp_path, monkeypatch):
+    dest = str(tmp_path / "r")
+    write_journal(dest, "job-1", "JIRA", SRC, DST)
+
+    def broken(src, dst):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(LocalFileError, match="Permission denied"):
+        write_journal(dest, "job-2", "JIRA", SRC, DST)
+    monkeypatch.undo()
+    assert sorted(os.listdir(str(tmp_path))) == [".r.idmapping.json"]
+    assert read_journal(dest, None)["job_id"] == "job-1"
+
+
+def test_remove_is_quiet_when_absent(tmp_path):
+    dest = str(tmp_path / "r")
+    remove_journal(dest)
+    write_journal(dest, "job-1", "JIRA", SRC, DST)
+    remove_journal(dest)
+    assert not os.path.exists(journal_path(dest))
+
+
+def test_matching_compares_given_inputs_only():
+    journal = {"job_id": "j", "product": "JIRA", "source_url": SRC, "destination_url": DST}
+    assert journal_matches(journal, "JIRA", SRC, DST)
+    assert journal_matches(journal, None, None, None)
+    assert not journal_matches(journal, "CONFLUENCE", SRC, DST)
+    assert not journal_matches(journal, "JIRA", SRC, "https://other.atlassian.net")
