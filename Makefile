@@ -30,7 +30,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 .PHONY: help venv floor-venv build install sanity lint pytest units-floor changelog-lint galaxy-import \
-	test test-matrix demo simulator clean
+	test test-matrix demo simulator clean bench docs docs-lint
 
 help:
 	@echo "make test      full test suite (what CI runs)"
@@ -124,3 +124,31 @@ simulator: venv
 
 clean:
 	rm -rf $(VENV) $(FLOOR_VENV) $(BUILD) tests/output
+
+# The HTML documentation site, built offline from the installed collection by antsibull-docs and
+# Sphinx: module and role pages generated from the code, guides from docs/docsite/. The generated
+# conf.py is adjusted by tools/docsite_conf.py (local intersphinx inventory), warnings are errors.
+DOCS_DIR := $(BUILD)/docs
+DOCS_TITLE := migrationops.atlassian
+
+docs: install
+	rm -rf $(DOCS_DIR)
+	mkdir -p -m 0700 $(DOCS_DIR)
+	$(BIN)/antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir $(DOCS_DIR) \
+		--project "$(DOCS_TITLE)" --title "$(DOCS_TITLE)" --copyright "MigrationOps contributors" \
+		migrationops.atlassian >/dev/null
+	$(BIN)/python tools/docsite_conf.py $(DOCS_DIR)
+	chmod og-w $(DOCS_DIR)/rst
+	$(BIN)/antsibull-docs --config-file $(DOCS_DIR)/antsibull-docs.cfg collection --use-current --squash-hierarchy \
+		--fail-on-error --cleanup everything --dest-dir $(DOCS_DIR)/rst migrationops.atlassian >/dev/null
+	$(BIN)/sphinx-build -b html -c $(DOCS_DIR) -d $(DOCS_DIR)/doctrees -W --keep-going -q $(DOCS_DIR)/rst $(DOCS_DIR)/html
+	@echo "documentation site: $(DOCS_DIR)/html/index.html"
+
+# Plugin and role docs (schema, markup, references) and the guides in docs/docsite/.
+docs-lint: install
+	cd $(COLLECTION_DIR) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+
+# Performance benchmarks against uri + until, get_url and curl: prints the tables and writes
+# benchmarks/RESULTS.md (about 10 minutes; BENCH_SKIP_1GB=1 leaves out the 1 GB download).
+bench: install
+	$(BIN)/python -m benchmarks

@@ -120,7 +120,7 @@ def timeout_message(result, timeout, problem):
         percent = (result["progress"] or {}).get("percent")
         parts.append("last status %s%s" % (result["status"], " %s%%" % percent if percent is not None else ""))
     if result["unfinished"]:
-        parts.append("unfinished: %s" % _listing(result["unfinished"]))
+        parts.append("unfinished: %s" % _listing([level or level_label([]) for level in result["unfinished"]]))
     if problem:
         parts.append("last problem: %s" % problem)
     return "; ".join(parts)

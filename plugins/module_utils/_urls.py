@@ -14,8 +14,9 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 
-# A query string inside free text, as found in exception messages of requests/urllib3.
-_QUERY_IN_TEXT = re.compile(r"\?[^\s'\")]*")
+# A query string inside free text, as found in exception messages of requests/urllib3: a "?"
+# right after a path or host character (so XML's "<?xml" is left alone).
+_QUERY_IN_TEXT = re.compile(r"(?<=[\w/.%-])\?[^\s'\")<>]*")
 
 
 def is_loopback(host):

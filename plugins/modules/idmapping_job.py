@@ -176,7 +176,7 @@ EXAMPLES = r"""
     wait_sleep: 30
     fail_on_timeout: false
   register: mapping
-  until: not mapping.timed_out
+  until: mapping is failed or not mapping.timed_out
   retries: 48
   delay: 0
 

@@ -158,7 +158,7 @@ EXAMPLES = r"""
     wait_sleep: 30
     fail_on_timeout: false
   register: migration
-  until: not migration.timed_out
+  until: migration is failed or not migration.timed_out
   retries: 288
   delay: 0
 

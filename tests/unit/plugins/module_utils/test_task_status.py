@@ -161,6 +161,12 @@ def test_timeout_keeps_last_visible_tree_and_reports_unfinished():
     assert "timed out after 30s (4 polls)" in message and "IN_PROGRESS 62%" in message and "migrate,apps" in message and "down" in message
 
 
+def test_timeout_message_names_the_task_root():
+    result = build_result("job1", "t1", [], {"status": "IN_PROGRESS"}, False)
+    result["polls"] = 2
+    assert "unfinished: (task root)" in timeout_message(result, 10, None)
+
+
 def test_wait_for_children_waits_for_lagging_apps():
     core_done = {"status": "FINISHED", "outcome": "SUCCESS", "children": {"apps": {"status": "IN_PROGRESS"}}}
     all_done = {"status": "FINISHED", "outcome": "SUCCESS", "children": {"apps": {"status": "FINISHED", "outcome": "SUCCESS"}}}

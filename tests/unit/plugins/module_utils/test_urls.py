@@ -62,3 +62,8 @@ def test_scrub_removes_query_strings_from_text():
     text = "HTTPSConnectionPool: Max retries exceeded with url: /b/k?X-Amz-Signature=abc123 (Caused by x)"
     assert "abc123" not in scrub(text)
     assert "/b/k?<redacted>" in scrub(text)
+
+
+def test_scrub_leaves_xml_declarations_alone():
+    text = "<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error> GET /s3/k?X-Amz-Signature=zz9"
+    assert scrub(text).startswith("<?xml version='1.0'?>") and "zz9" not in scrub(text)
