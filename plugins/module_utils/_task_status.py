@@ -100,7 +100,8 @@ def gate_message(result, fail_on_outcomes, wait_for_children):
         lines.append("%d node(s) with outcome %s:" % (len(failing), "/".join(sorted(gated))))
         for entry in failing[:MAX_LISTED]:
             excludable = ""
-            if entry["outcome"] == "FAILED":
+            # Excludability is a property of checks; migration scopes (under "migrate") have none.
+            if entry["outcome"] == "FAILED" and not entry["level"].startswith("migrate"):
                 excludable = ", excludable" if entry["excludable"] else ", not excludable"
             lines.append("- %s (%s%s): %s" % (entry["level"], entry["outcome"], excludable, entry["message"] or "no message"))
         if len(failing) > MAX_LISTED:

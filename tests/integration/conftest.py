@@ -73,12 +73,11 @@ def _ansible_env(tmp_path, env):
     return full
 
 
-def run_playbook(tmp_path, plays, env=None, extra_args=(), results_file=None):
+def run_playbook(tmp_path, plays, env=None, extra_args=()):
     """Run a playbook (list of plays) and return the finished process."""
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", str(playbook)] + list(extra_args)
-    return subprocess.run(command, env=_ansible_env(tmp_path, env), capture_output=True, text=True, timeout=600, check=False)
+    return run_ansible_playbook(tmp_path, ["-i", "localhost,", str(playbook)] + list(extra_args), env=env)
 
 
 @pytest.fixture
@@ -123,3 +122,9 @@ def run_tasks(tmp_path):
         return PlaybookRun(proc, results, log_path.read_text() if log_path.exists() else "")
 
     return run
+
+
+def run_ansible_playbook(tmp_path, args, env=None):
+    """Run ``ansible-playbook ARGS`` (for example an FQCN playbook and ``-e`` options) with the harness environment."""
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook")] + list(args)
+    return subprocess.run(command, env=_ansible_env(tmp_path, env), capture_output=True, text=True, timeout=600, check=False)

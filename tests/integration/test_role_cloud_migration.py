@@ -1,0 +1,318 @@
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cloud_migration role through ansible-playbook against the simulator, over real HTTP.
+
+Timelines use ``clock: polls`` (the Nth status read of a task sees tick N), so a heartbeat of one
+second with one second between polls moves a tree by about two ticks per progress line.
+"""
+
+import hashlib
+import json
+import re
+import sys
+
+from ansible_collections.migrationops.atlassian.tests.integration.conftest import connection_env, run_playbook
+
+ROLE = "migrationops.atlassian.cloud_migration"
+JOB = "0bacecde-372e-4d84-8d79-d66433b8fa45"  # the job of the basic scenario
+LINE_END = r" - \d\d:\d\d:\d\d elapsed"
+
+
+class RoleRun:
+    def __init__(self, proc, result, workdir):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.result = result
+        self.workdir = workdir
+
+    def lines(self, phase):
+        """The heartbeat lines of a phase, in order."""
+        return re.findall(r'"msg": "(%s: [^"]* elapsed)"' % re.escape(phase), self.stdout)
+
+
+RESULT_LINE = re.compile(r'"msg": ("CLOUD_MIGRATION_RESULT (?:[^"\\]|\\.)*")')
+
+
+def run_role(tmp_path, sim, role_vars, tasks_from=None, name="run", env=None):
+    """Include the role with ``role_vars``; the run carries the ``cloud_migration_result`` fact.
+
+    The fact is printed by a debug task (cheaper than writing a file, and never a change).
+    """
+    workdir = tmp_path / name
+    workdir.mkdir()
+    include = {"name": ROLE}
+    if tasks_from:
+        include["tasks_from"] = tasks_from
+    play = {
+        "name": "role",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "vars": {"ansible_python_interpreter": sys.executable},
+        "tasks": [
+            {
+                "name": "Run the role",
+                "block": [{"name": "Include the role", "ansible.builtin.include_role": include, "vars": role_vars}],
+                "always": [
+                    {
+                        "name": "Show the result",
+                        "ansible.builtin.debug": {"msg": "{{ 'CLOUD_MIGRATION_RESULT ' ~ (cloud_migration_result | default(none) | to_json) }}"},
+                    }
+                ],
+            }
+        ],
+    }
+    proc = run_playbook(workdir, [play], env=env if env is not None else connection_env(sim))
+    found = RESULT_LINE.search(proc.stdout)
+    if not found:
+        raise AssertionError("playbook did not finish:\n%s\n%s" % (proc.stdout[-4000:], proc.stderr[-4000:]))
+    return RoleRun(proc, json.loads(json.loads(found.group(1))[len("CLOUD_MIGRATION_RESULT ") :]), workdir)
+
+
+def scenario(tasks, **settings):
+    data = {"name": "role", "clock": "polls", "jobs": [{"job_id": JOB, "tasks": tasks}]}
+    data.update(settings)
+    return data
+
+
+def migrate_task(migrate, check=None, task_id="mig-1"):
+    check = check or {"finish": 1, "children": {"AnonPermission": {"outcome": "WARNING", "details": {"excludable": True}}}}
+    return {"task_id": task_id, "type": "migrate", "tree": {"children": {"check": check, "migrate": migrate}}}
+
+
+def status_reads(sim):
+    return [r for r in sim.requests if r["method"] == "GET" and r["path"].endswith("/status")]
+
+
+def api_requests(sim):
+    return [r for r in sim.requests if not r["path"].startswith("/_sim/")]
+
+
+def base_vars(tmp_path, summary=False, **extra):
+    """The role's variables for a fast run; ``summary`` adds cloud_migration_report_dir (it costs a few modules)."""
+    values = {
+        "cloud_migration_job_id": JOB,
+        "cloud_migration_product": "JIRA",
+        "cloud_migration_source_url": "https://jira.example.com",
+        "cloud_migration_destination_url": "https://example.atlassian.net",
+        "cloud_migration_idmapping_dest": str(tmp_path / "out" / "jira-id-mappings.csv"),
+        "cloud_migration_heartbeat": 5,
+        "cloud_migration_wait_sleep": 0,
+        "cloud_migration_wait_timeout": 60,
+    }
+    if summary:
+        values["cloud_migration_report_dir"] = str(tmp_path / "out")
+    values.update(extra)
+    return values
+
+
+def test_chain_result_summary_and_idempotent_rerun(simulator, tmp_path):
+    sim = simulator("basic")
+    role_vars = base_vars(tmp_path, summary=True)
+    first = run_role(tmp_path, sim, role_vars, name="first")
+    assert first.rc == 0, first.stdout[-3000:]
+    result = first.result
+    assert sorted(result) == ["check", "idmapping", "migrate"]
+    assert result["check"]["outcome"] == "WARNING" and result["check"]["level"] == []
+    assert result["migrate"]["level"] == ["migrate"] and result["migrate"]["finished"]
+    report = tmp_path / "out" / "jira-id-mappings.csv"
+    assert result["idmapping"]["sha256"] == sim.report_sha256(result["idmapping"]["job_id"])
+    assert hashlib.sha256(report.read_bytes()).hexdigest() == result["idmapping"]["sha256"]
+    # task_type resolved once per step: the migrate level reuses the migrate task found for its check level
+    assert len([r for r in api_requests(sim) if r["path"].endswith("/tasks")]) == 2
+    assert first.lines("check") == ["check: FINISHED WARNING - 7 of 7 checks done - %s elapsed" % first.lines("check")[0][-16:-8]]
+    assert re.fullmatch("migrate: FINISHED SUCCESS - apps done, projects done, usersAndGroups done" + LINE_END, first.lines("migrate")[-1])
+
+    summary_md = (tmp_path / "out" / "summary.md").read_text()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert "| Task | Status | Outcome | Message |" in summary_md
+    assert "| `00000132-0319-a3cb-a391-52d37934632d` | FINISHED | WARNING | All Preflight checks have passed with warning. |" in summary_md
+    assert "| SUCCESS | WARNING | FAILED | SKIPPED | IN_PROGRESS |\n|---:|---:|---:|---:|---:|\n| 2 | 2 | 0 | 3 | 0 |" in summary_md
+    assert "| AnonPermission | WARNING | yes | Project settings will allow public access |" in summary_md
+    assert "| apps | FINISHED | SUCCESS |  |" in summary_md
+    assert (
+        "| `%s` | SUCCESS | `%s` | %d | `%s` |" % (result["idmapping"]["job_id"], report, report.stat().st_size, result["idmapping"]["sha256"])
+        in summary_md
+    )
+    assert re.search(r"\| idmapping \| \d\d:\d\d:\d\d \| 4 \| 1 \|", summary_md)
+    assert summary["result"] == "PASSED" and summary["steps"] == ["check", "migrate", "idmapping"]
+    assert summary["check"]["counts"] == result["check"]["counts"]
+    assert summary["migrate"]["scopes"][0] == {"name": "apps", "status": "FINISHED", "outcome": "SUCCESS", "message": None}
+    assert summary["idmapping"]["report"]["sha256"] == result["idmapping"]["sha256"]
+    token = sim.credentials["api_token"]
+    for text in (summary_md, json.dumps(summary), first.stdout, first.stderr):
+        assert token not in text
+    files = {name: (tmp_path / "out" / name).read_bytes() for name in ("summary.md", "summary.json", "jira-id-mappings.csv")}
+
+    sim.clear_log()
+    second = run_role(tmp_path, sim, role_vars, name="second")
+    assert second.rc == 0, second.stdout[-3000:]
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s", second.stdout), second.stdout[-600:]
+    requests = api_requests(sim)
+    assert [r for r in requests if r["method"] != "GET"] == []
+    assert [r for r in requests if r["path"].startswith("/s3/") or "/id-mappings" in r["path"]] == []
+    # one read per level: the check task's root, then the migrate task's check and migrate levels
+    assert [r["query"].get("level", "") for r in status_reads(sim)] == ["", "check", "migrate"]
+    assert {name: (tmp_path / "out" / name).read_bytes() for name in files} == files
+    assert second.result["idmapping"]["changed"] is False and second.result["idmapping"]["sha256"] == result["idmapping"]["sha256"]
+
+
+def test_failing_checks_stop_the_chain_with_one_readable_message(simulator, tmp_path):
+    sim = simulator("failing-checks")
+    run = run_role(tmp_path, sim, base_vars(tmp_path, summary=True, cloud_migration_job_id="5f0c8a2e-9d1b-4f7a-b3c6-2e8d1a4b7c90"))
+    assert run.rc != 0
+    assert "- AnonPermission (FAILED, excludable): Project settings will allow public access" in run.stdout
+    assert "- CloudFreeUserLimit (FAILED, not excludable): The number of users exceeds the limit" in run.stdout
+    assert "options.checkTypes.excludeKeys: AnonPermission" in run.stdout
+    assert sorted(run.result) == ["check"]  # the chain stopped at the gate
+    assert run.result["check"]["failed"] is True and run.result["check"]["excludable_failures"] == ["AnonPermission"]
+    assert not [r for r in api_requests(sim) if "/id-mappings" in r["path"] or r["query"].get("level")]
+    summary_md = (tmp_path / "out" / "summary.md").read_text()
+    assert "| Result | **FAILED** |" in summary_md and "## Why it failed" in summary_md
+    assert "| AnonPermission | FAILED | yes | Project settings will allow public access |" in summary_md
+    assert "| CloudFreeUserLimit | FAILED | no |" in summary_md
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["failure"].startswith("task 00000132-0319-a3cb-a391-52d37934f001")
+
+
+def test_migrate_step_fails_fast_when_the_migration_could_not_be_scheduled(simulator, tmp_path):
+    check = {
+        "finish": 1,
+        "children": {
+            "CloudFreeUserLimit": {"outcome": "FAILED", "message": "Too many users", "details": {"excludable": False}},
+            "DatabaseSize": {"outcome": "SUCCESS"},
+        },
+    }
+    task = {"task_id": "mig-1", "type": "migrate", "tree": {"finish": 1, "children": {"check": check}}}
+    sim = simulator(scenario([task]))
+    run = run_role(tmp_path, sim, base_vars(tmp_path, cloud_migration_steps=["migrate"]), tasks_from=None)
+    assert run.rc != 0
+    assert "task mig-1 at level check finished with outcome FAILED" in run.stdout
+    assert "- check,CloudFreeUserLimit (FAILED, not excludable): Too many users" in run.stdout
+    assert run.result["migrate"]["level"] == ["check"]
+    assert [r["query"].get("level") for r in status_reads(sim)] == ["check"]  # the migrate level is never awaited
+
+
+def test_failed_scope_fails_the_migrate_step_after_the_summary(simulator, tmp_path):
+    migrate = {
+        "children": {
+            "projects": {"finish": 2, "children": {"ABC": {"outcome": "FAILED", "message": "Issue import failed"}, "OPS": {}}},
+            "usersAndGroups": {},
+            "apps": {"finish": 3},
+        }
+    }
+    sim = simulator(scenario([migrate_task(migrate)]))
+    run = run_role(tmp_path, sim, base_vars(tmp_path, summary=True, cloud_migration_steps=["migrate"]))
+    assert run.rc != 0
+    assert "task mig-1 at level migrate finished with outcome FAILED" in run.stdout
+    assert "- migrate,projects,ABC (FAILED): Issue import failed" in run.stdout
+    assert run.result["migrate"]["failed"] is True
+    assert run.result["migrate"]["failed_levels"] == ["migrate,projects", "migrate,projects,ABC"]
+    summary_md = (tmp_path / "out" / "summary.md").read_text()
+    assert "| projects | FINISHED | FAILED |  |" in summary_md
+    assert "| migrate,projects,ABC | FAILED | Issue import failed |" in summary_md
+
+
+def lagging_apps_scenario():
+    migrate = {
+        "finish": 4,
+        "progress": [{"name": "Migration", "total": 100}],
+        "children": {
+            "usersAndGroups": {"finish": 2},
+            "projects": {"finish": 4, "progress": [{"name": "Projects", "total": 10}]},
+            "apps": {"finish": 8, "progress": [{"name": "Apps", "total": 4}]},
+        },
+    }
+    return scenario([migrate_task(migrate)])
+
+
+def test_waiting_for_apps_lagging_core_with_heartbeat_lines(simulator, tmp_path):
+    sim = simulator(lagging_apps_scenario())
+    role_vars = base_vars(tmp_path, cloud_migration_steps=["migrate"], cloud_migration_heartbeat=1, cloud_migration_wait_sleep=1)
+    run = run_role(tmp_path, sim, role_vars)
+    assert run.rc == 0, run.stdout[-3000:]
+    lines = run.lines("migrate")
+    assert re.fullmatch(r"migrate: IN_PROGRESS \d+% - apps running \d+%, projects running \d+%, usersAndGroups done" + LINE_END, lines[0]), lines
+    assert any(re.fullmatch(r"migrate: FINISHED SUCCESS - apps running \d+%, projects done, usersAndGroups done" + LINE_END, x) for x in lines), lines
+    assert re.fullmatch("migrate: FINISHED SUCCESS - apps done, projects done, usersAndGroups done" + LINE_END, lines[-1])
+    assert run.lines("migrate/check") and "FAILED - RETRYING" not in run.stdout
+    # the newest migrate task is listed once; every later chunk reads it by its ID
+    assert len([r for r in api_requests(sim) if r["path"].endswith("/tasks")]) == 1 and len(lines) >= 3
+    result = run.result["migrate"]
+    assert result["finished"] and result["unfinished"] == [] and result["counts"]["IN_PROGRESS"] == 0
+
+
+def test_without_waiting_for_apps_the_migrate_node_decides(simulator, tmp_path):
+    sim = simulator(lagging_apps_scenario())
+    role_vars = base_vars(
+        tmp_path, cloud_migration_steps=["migrate"], cloud_migration_heartbeat=1, cloud_migration_wait_sleep=1, cloud_migration_wait_for_apps=False
+    )
+    run = run_role(tmp_path, sim, role_vars)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert re.fullmatch(r"migrate: FINISHED SUCCESS - apps running \d+%, projects done, usersAndGroups done" + LINE_END, run.lines("migrate")[-1])
+    apps = [n for n in run.result["migrate"]["nodes"] if n["level"] == "migrate,apps"]
+    assert apps[0]["status"] == "IN_PROGRESS" and run.result["migrate"]["finished"]
+
+
+def test_overall_timeout_fails_naming_phase_status_and_unfinished_levels(simulator, tmp_path):
+    check = {"task_id": "chk-1", "type": "check", "tree": {"finish": None, "progress": [{"name": "Preflight Checks", "total": 40}]}}
+    sim = simulator(scenario([check]))
+    role_vars = base_vars(
+        tmp_path, cloud_migration_steps=["check"], cloud_migration_heartbeat=1, cloud_migration_wait_sleep=1, cloud_migration_wait_timeout=3
+    )
+    run = run_role(tmp_path, sim, role_vars, tasks_from="check")
+    assert run.rc != 0
+    assert run.lines("check") and all(line.startswith("check: IN_PROGRESS 0% - ") for line in run.lines("check"))
+    message = re.search(r"check: not finished after \d\d:\d\d:\d\d \(cloud_migration_wait_timeout is 3 s, \d+ status reads\); [^\"]*", run.stdout)
+    assert message, run.stdout[-2000:]
+    assert "task chk-1 of job %s at level (task root) was last IN_PROGRESS 0%%; unfinished: (task root)" % JOB in message.group(0)
+    assert run.result["check"]["timed_out"] is True and run.result["check"]["failed"] is False
+
+
+def test_variables_are_validated_before_any_request(simulator, tmp_path):
+    sim = simulator("basic")
+    cases = {
+        "missing_for_step": ({"cloud_migration_job_id": JOB, "cloud_migration_steps": ["check", "idmapping"]}, None),
+        "not_an_int": ({"cloud_migration_job_id": JOB, "cloud_migration_heartbeat": "abc"}, None),
+        "bad_step": ({"cloud_migration_job_id": JOB, "cloud_migration_steps": ["check", "cleanup"]}, None),
+        "bad_outcome": ({"cloud_migration_job_id": JOB, "cloud_migration_fail_on_check_outcomes": ["BROKEN"]}, None),
+        "entry_point_required": ({}, "check"),
+        "zero_heartbeat": ({"cloud_migration_job_id": JOB, "cloud_migration_steps": ["check"], "cloud_migration_heartbeat": 0}, None),
+    }
+    tasks = []
+    for name, (role_vars, tasks_from) in cases.items():
+        include = {"name": ROLE}
+        if tasks_from:
+            include["tasks_from"] = tasks_from
+        tasks.append(
+            {
+                "name": name,
+                "block": [{"name": "Include " + name, "ansible.builtin.include_role": include, "vars": role_vars}],
+                "rescue": [{"name": "Keep " + name, "ansible.builtin.set_fact": {"msg_" + name: "{{ ansible_failed_result.msg }}"}}],
+            }
+        )
+    results = tmp_path / "messages.json"
+    mapping = ", ".join("%s: msg_%s | default('did not fail')" % (json.dumps(name), name) for name in cases)
+    tasks.append({"name": "Save", "ansible.builtin.copy": {"dest": str(results), "content": "{{ {%s} | to_json }}" % mapping, "mode": "0600"}})
+    play = {
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "vars": {"ansible_python_interpreter": sys.executable},
+        "tasks": tasks,
+    }
+    proc = run_playbook(tmp_path, [play], env=connection_env(sim))
+    messages = json.loads(results.read_text())
+    expected = {
+        "missing_for_step": "unset or empty: cloud_migration_product, cloud_migration_source_url, cloud_migration_destination_url, "
+        "cloud_migration_idmapping_dest",
+        "not_an_int": "cloud_migration_heartbeat",
+        "bad_step": "cloud_migration_steps",
+        "bad_outcome": "cloud_migration_fail_on_check_outcomes",
+        "entry_point_required": "cloud_migration_job_id",
+        "zero_heartbeat": "must be at least 1 second",
+    }
+    for name, fragment in expected.items():
+        assert fragment in messages[name], (name, messages[name])
+    assert "cannot be converted to an int" in messages["not_an_int"] or "int" in messages["not_an_int"]
+    assert api_requests(sim) == [], proc.stdout[-2000:]
