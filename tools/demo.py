@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the whole migration chain (playbook migrationops.atlassian.migrate) against the simulator.
@@ -94,7 +93,7 @@ class SimulatorProcess:
         env = {}
         for line in self.lines:
             if line.startswith("export "):
-                key, _, value = line[len("export ") :].partition("=")
+                key, dummy, value = line[len("export ") :].partition("=")
                 env[key] = shlex.split(value)[0] if value else ""
         return env
 
@@ -103,7 +102,7 @@ class SimulatorProcess:
         jobs = {}
         for line in self.lines:
             if line.startswith("job "):
-                job_id, _, rest = line[len("job ") :].partition(": ")
+                job_id, dummy, rest = line[len("job ") :].partition(": ")
                 tasks = {}
                 for item in rest.split(", "):
                     words = item.split()
