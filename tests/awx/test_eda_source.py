@@ -1,0 +1,160 @@
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Event-Driven Ansible source extensions/eda/plugins/event_source/migration_status.py:
+main(queue, args) with a fake queue against the simulator, over real HTTP."""
+
+import asyncio
+import importlib.util
+import json
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.migrationops.atlassian.tests.awx.awx_helpers import EXTENSIONS
+
+SOURCE = os.path.join(EXTENSIONS, "eda", "plugins", "event_source", "migration_status.py")
+JOB = "5e1d0c3a-1111-4222-8333-444455556666"
+OLD_TASK = "00000132-0000-4000-8000-0000000a0001"
+NEW_TASK = "00000132-0000-4000-8000-0000000a0002"
+
+SCENARIO = {
+    "clock": "polls",
+    "pagination": {"task_page_size": 1},
+    "jobs": [
+        {
+            "job_id": JOB,
+            "tasks": [
+                # listed newest first by the API; one task per page, so resolving the newest
+                # migrate task follows links.next
+                {
+                    "task_id": OLD_TASK,
+                    "type": "migrate",
+                    "created_at": "2024-09-20T01:00:00Z",
+                    "tree": {"children": {"migrate": {"outcome": "FAILED"}}},
+                },
+                {
+                    "task_id": NEW_TASK,
+                    "type": "migrate",
+                    "created_at": "2024-09-21T01:00:00Z",
+                    "tree": {
+                        "finish": 6,
+                        "children": {
+                            "check": {"finish": 1},
+                            # read 1: not there yet (404); 2: PENDING; 3-5: IN_PROGRESS; 6: FINISHED
+                            "migrate": {
+                                "appear": 2,
+                                "start": 3,
+                                "finish": 6,
+                                "outcome": "WARNING",
+                                "message": {"WARNING": "Migration completed with warnings."},
+                                "progress": [{"name": "Migration", "total": 10}],
+                            },
+                        },
+                    },
+                },
+                {"task_id": "00000132-0000-4000-8000-0000000a0003", "type": "check", "created_at": "2024-09-22T01:00:00Z", "tree": {"finish": 2}},
+            ],
+        }
+    ],
+}
+
+
+def _load_source():
+    spec = importlib.util.spec_from_file_location("migration_status_source", SOURCE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeQueue:
+    def __init__(self):
+        self.events = []
+
+    async def put(self, event):
+        self.events.append(event)
+
+
+def _run(args, timeout=30):
+    source = _load_source()
+    queue = FakeQueue()
+    asyncio.run(asyncio.wait_for(source.main(queue, args), timeout))
+    return [event["migration"] for event in queue.events]
+
+
+@pytest.fixture
+def sim(simulator):
+    return simulator(SCENARIO)
+
+
+def _args(sim, **extra):
+    args = {"api_url": sim.url, "email": sim.credentials["email"], "api_token": sim.credentials["api_token"], "job_id": JOB, "interval": 0.05}
+    args.update(extra)
+    return args
+
+
+def test_events_on_each_change_until_finished(sim):
+    events = _run(_args(sim, task_type="migrate", level="migrate"))
+    assert [event["kind"] for event in events] == ["initial", "status_change", "status_change", "finished"]
+    assert [event["status"] for event in events] == ["NOT_VISIBLE", "PENDING", "IN_PROGRESS", "FINISHED"]
+    assert [event["previous_status"] for event in events] == [None, "NOT_VISIBLE", "PENDING", "IN_PROGRESS"]
+    last = events[-1]
+    assert last["finished"] is True and all(not event["finished"] for event in events[:-1])
+    assert last["outcome"] == "WARNING"
+    assert last["message"] == "Migration completed with warnings."
+    assert last["polls"] == 6
+    assert events[2]["percent"] is not None and events[2]["outcome"] is None
+    for event in events:
+        assert event["task_id"] == NEW_TASK  # the newest migrate task, found on the second page
+        assert event["job_id"] == JOB
+        assert event["level"] == ["migrate"]
+        assert event["task_type"] == "migrate"
+    # the source read the status of the new task only, and every page of the task list
+    statuses = [entry for entry in sim.requests if entry["path"].endswith("/status")]
+    assert len(statuses) == 6 and all(NEW_TASK in entry["path"] for entry in statuses)
+    assert all(entry["auth"] == "basic" for entry in sim.requests)
+    assert sim.credentials["api_token"] not in json.dumps(events)
+
+
+def test_environment_fallback_bearer_and_429_retried(sim, monkeypatch):
+    for name, value in sim.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ATLASSIAN_EMAIL")
+    sim.add_fault({"match": {"path": "/status$"}, "kind": "status", "status": 429, "retry_after": 0, "times": 1})
+    events = _run({"job_id": JOB, "task_id": "00000132-0000-4000-8000-0000000a0003", "interval": 0.05})
+    assert [event["kind"] for event in events] == ["initial", "finished"]
+    assert events[-1]["level"] == [] and events[-1]["outcome"] == "SUCCESS"
+    assert [entry["status"] for entry in sim.requests] == [429, 200, 200]
+    assert {entry["auth"] for entry in sim.requests} == {"bearer"}
+
+
+def test_finished_task_gives_one_event(sim):
+    events = _run(_args(sim, task_id=OLD_TASK, level=["migrate"]))
+    assert len(events) == 1
+    assert events[0]["kind"] == "finished" and events[0]["outcome"] == "FAILED"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"task_type": "migrate", "api_token": "wrong-token-1234567890"}, "HTTP 401"),
+        ({"task_type": "migrate", "task_id": NEW_TASK}, "exactly one of task_id and task_type"),
+        ({"task_type": "migrate", "api_url": "http://api.example.com"}, "plain http://"),
+        ({"task_type": "other"}, "task_type must be check or migrate"),
+    ],
+)
+def test_errors_end_the_source(sim, monkeypatch, extra, message):
+    for name in ("ATLASSIAN_API_URL", "ATLASSIAN_EMAIL", "ATLASSIAN_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    source = _load_source()
+    with pytest.raises(source.MigrationStatusError, match=message):
+        asyncio.run(asyncio.wait_for(source.main(FakeQueue(), _args(sim, **extra)), 30))
+
+
+def test_documented_event_keys_match_the_events(sim):
+    source = _load_source()
+    documented = set(yaml.safe_load(source.DOCUMENTATION)["event"]["keys"])
+    events = _run(_args(sim, task_type="migrate", level="migrate"))
+    assert {key for event in events for key in event} == documented
+    example = yaml.safe_load(source.EXAMPLES)
+    assert example[0]["sources"][0]["migrationops.atlassian.migration_status"]["task_type"] == "migrate"
