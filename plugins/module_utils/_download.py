@@ -15,6 +15,7 @@ __metaclass__ = type
 import binascii
 import errno
 import hashlib
+import json
 import os
 import re
 
@@ -31,6 +32,8 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._urls impor
 
 CHUNK_SIZE = 1024 * 1024
 PART_SUFFIX = ".part"
+# Larger JSON answers are taken as reports; smaller ones are inspected for an error document.
+ERROR_DOCUMENT_LIMIT = 1024 * 1024
 
 
 class LocalFileError(AtlassianError):
@@ -142,6 +145,7 @@ def stream_to_temp(response, dest, endpoint=None, chunk_size=CHUNK_SIZE):
                 else "the download sent %d bytes, more than the %d announced by Content-Length" % (size, expected),
                 endpoint=endpoint,
             )
+        refuse_error_document(response, path, size, endpoint)
         try:
             os.fsync(fd)
         except OSError as exc:
@@ -160,6 +164,26 @@ def stream_to_temp(response, dest, endpoint=None, chunk_size=CHUNK_SIZE):
         close = getattr(response, "close", None)
         if close is not None:
             close()
+
+
+def refuse_error_document(response, path, size, endpoint=None):
+    """Raise when a 200 answer is an error page (a proxy, a gateway, a cut answer) rather than a report.
+
+    The report's format is not documented, so only what cannot be one is refused: an HTML page,
+    and a small JSON document that is malformed or is an error envelope.
+    """
+    content_type = ((response.headers or {}).get("Content-Type") or "").split(";")[0].strip().lower()
+    if "html" in content_type:
+        raise UnexpectedResponseError("the download link answered with an HTML page, not a report (a proxy or gateway page?)", endpoint=endpoint)
+    if not content_type.endswith("json") or size > ERROR_DOCUMENT_LIMIT:
+        return
+    try:
+        with open(path, "rb") as handle:
+            document = json.loads(handle.read().decode("utf-8"))
+    except ValueError:
+        raise UnexpectedResponseError("the download link answered with malformed JSON, not a report (cut short or corrupted)", endpoint=endpoint)
+    if isinstance(document, dict) and any(key in document for key in ("errorMessage", "error", "Error")):
+        raise UnexpectedResponseError("the download link answered with an error document, not a report", endpoint=endpoint)
 
 
 def _write_all(fd, chunk, path):

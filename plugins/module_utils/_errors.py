@@ -28,6 +28,8 @@ class AtlassianError(Exception):
         self.hint = hint
         # Partial module result (for example a job_id) that the failed result should still carry.
         self.result = {}
+        # Seconds the server asked to wait (Retry-After) before this error was raised, if it did.
+        self.retry_after = None
 
     def __str__(self):
         parts = []

@@ -31,7 +31,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._journal im
     remove_journal,
     write_journal,
 )
-from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import wait_for
+from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import honour_retry_after, wait_for
 
 MAX_DOWNLOAD_ATTEMPTS = 3
 EXPIRED = "<expired>"  # internal marker for a job status 404, never returned
@@ -162,6 +162,7 @@ class IdMappingRun:
         except NotFoundError as exc:
             return EXPIRED, exc
         except TRANSIENT_ERRORS as exc:
+            honour_retry_after(exc, self.opts["wait_sleep"], self.sleep)
             return None, exc
         self.result["status"] = status
         return status, None

@@ -41,9 +41,12 @@ def resolve_next(current_url, current_params, next_value):
     An absolute or relative URL is followed as given; anything else is a bare cursor sent as
     ``cursor=`` on the current URL with the current parameters.
     """
-    parts = urlsplit(next_value)
-    if parts.scheme or next_value.startswith(("/", "?")) or "cursor=" in next_value:
+    try:
+        parts = urlsplit(next_value)
         url = urljoin(current_url, next_value)
+    except ValueError as exc:
+        raise UnexpectedResponseError("'links.next' is not a usable URL or cursor: %s" % exc)
+    if parts.scheme or next_value.startswith(("/", "?")) or "cursor=" in next_value:
         if origin(url) != origin(current_url):
             raise UnexpectedResponseError("refusing to follow 'links.next' to another host (%s): the API token would be sent there" % origin(url))
         return url, None

@@ -61,6 +61,8 @@ def merge_nodes(base, page):
     """``base`` updated with ``page``: scalar fields from the newer page, children merged by name."""
     merged = dict(base)
     for key, value in page.items():
+        if key == "children" and value is None:
+            continue  # a page without children adds none; it does not remove the earlier pages' children
         if key == "children" and isinstance(merged.get("children"), dict):
             children = dict(merged["children"])
             for name, child in value.items():
@@ -118,7 +120,8 @@ def progress(node):
     if not isinstance(details, dict) or not details.get("isSupported"):
         return None
     steps = []
-    for step in details.get("data") or []:
+    data = details.get("data")
+    for step in data if isinstance(data, list) else []:
         if isinstance(step, dict):
             steps.append({"name": step.get("name"), "total": step.get("total"), "processed": step.get("processed")})
     return {"percent": details.get("percent"), "steps": steps}

@@ -21,7 +21,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tre
     progress,
     unfinished_levels,
 )
-from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import wait_for
+from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import honour_retry_after, wait_for
 
 MAX_LISTED = 10
 
@@ -137,6 +137,8 @@ class TaskStatusWatcher:
         self.expand_children = expand_children
         self.task_id = task_id
         self.task_type = task_type
+        self.interval = 0
+        self.sleep = time.sleep
 
     def read(self):
         """One poll. Not-yet-visible and transient failures are returned as the snapshot's problem."""
@@ -148,10 +150,12 @@ class TaskStatusWatcher:
         except NotVisibleYet as exc:
             return Snapshot(self.task_id, problem=exc)
         except TRANSIENT_ERRORS as exc:
+            honour_retry_after(exc, self.interval, self.sleep)
             return Snapshot(self.task_id, problem=exc)
 
     def watch(self, wait, wait_for_children, timeout, interval, clock=time.monotonic, sleep=time.sleep):
         """(result, problem): the built result after one read or a whole wait, and the last problem seen."""
+        self.interval, self.sleep = interval, sleep
         last_node = [None]
 
         def poll():

@@ -221,7 +221,8 @@ class ApiClient:
             try:
                 response = self._send(method, url, params, body)
             except requests.exceptions.RequestException as exc:
-                if not (idempotent or _connection_refused(exc)):
+                # A certificate that failed verification fails again; retrying only delays the hint.
+                if isinstance(exc, requests.exceptions.SSLError) or not (idempotent or _connection_refused(exc)):
                     raise transport_error(exc, endpoint, self.timeout, attempt)
                 failure = transport_error(exc, endpoint, self.timeout, attempt)
             else:
@@ -243,6 +244,7 @@ class ApiClient:
             delay = self.policy.next_delay(attempt, slept, retry_after)
             if delay is None:
                 failure.retries = attempt - 1
+                failure.retry_after = retry_after
                 raise failure
             self.retries_used += 1
             self._sleep(delay)

@@ -21,6 +21,16 @@ class WaitResult:
         self.polls = polls
 
 
+def honour_retry_after(error, interval, sleep):
+    """Before the next poll of a wait, sleep whatever of the server's Retry-After ``interval`` does not cover.
+
+    A wait that polled into a rate limit must not come back sooner than the server asked.
+    """
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after and retry_after > interval:
+        sleep(retry_after - interval)
+
+
 def wait_for(poll, is_done, timeout, interval, clock=time.monotonic, sleep=time.sleep):
     """Call ``poll()`` every ``interval`` seconds until ``is_done(value)`` or ``timeout`` seconds pass.
 
