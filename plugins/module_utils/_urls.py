@@ -76,11 +76,11 @@ def redact_url(url):
     """scheme://host/path of a URL: never the query string, which holds presigned signatures."""
     try:
         parts = urlsplit(str(url))
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc = "%s:%s" % (netloc, parts.port)
     except ValueError:
         return "<unparsable URL>"
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = "%s:%s" % (netloc, parts.port)
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 

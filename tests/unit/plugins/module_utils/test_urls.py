@@ -67,3 +67,10 @@ def test_scrub_removes_query_strings_from_text():
 def test_scrub_leaves_xml_declarations_alone():
     text = "<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error> GET /s3/k?X-Amz-Signature=zz9"
     assert scrub(text).startswith("<?xml version='1.0'?>") and "zz9" not in scrub(text)
+
+
+@pytest.mark.parametrize("url", ["A://: ", "ftp://host:port/x", "https://[::1"])
+def test_malformed_urls_are_refused_cleanly(url):
+    with pytest.raises(InvalidParameterError):
+        normalize_api_url(url)
+    assert redact_url(url) in ("<unparsable URL>",) or "://" in redact_url(url)
