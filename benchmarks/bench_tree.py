@@ -1,0 +1,120 @@
+"""Benchmark 2, big trees: a status tree of 10,000 children over pages of 100, read whole by
+``migration_task_status`` and by a bare ``requests.Session`` loop (bare_tree_loop.py).
+
+Both run as processes of their own on the same interpreter and are measured from outside. Their
+own cost is the difference between reading the big tree and a 1-child tree, which takes off the
+fixed start-up (imports; for the module also Ansible's module wrapper). What Ansible costs
+around the module (start-up, handling the large result on the controller) is shown apart.
+"""
+
+import os
+import sys
+
+from .measure import run_measured, stat
+from .playbook import play
+from .report import Table, spread
+from .simulator import SimulatorProcess
+from .trees import JOB_ID, PAGE_SIZE, read_task, tree_scenario, tree_task
+
+BIG = 10000
+TINY = 1
+SIZES = (BIG, TINY)
+REPS = 5
+MODULE = "migration_task_status"
+LOOP = "requests.Session loop"
+LOOP_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bare_tree_loop.py")
+TARGET = 1.5
+
+
+def task_id(children):
+    return "tree-%d" % children
+
+
+def read_with_module(ctx, sim, children):
+    """REPS reads in one playbook: per-process numbers, and the controller's cost per task."""
+    sim.clear_log()
+    sim_cpu = sim.cpu()
+    run = ctx.playbooks.run("tree-module-%d" % children, [play([read_task(task_id(children))] * REPS)], env=sim.env)
+    modules = run.of(MODULE)
+    controller = ctx.calibration.task_cpu(run) - sum(module.cpu for module in modules)
+    return {
+        "cpu": stat(m.cpu for m in modules),
+        "wall": stat(m.wall for m in modules),
+        "rss": stat(m.max_rss_mb for m in modules),
+        "requests": len(sim.requests()) / REPS,
+        "sim_cpu": (sim.cpu() - sim_cpu) / REPS,
+        "controller": controller / REPS,
+    }
+
+
+def read_with_loop(ctx, sim, children):
+    env = dict(os.environ, **sim.env)
+    samples = []
+    sim.clear_log()
+    sim_cpu = sim.cpu()
+    for rep in range(REPS):
+        output_path = ctx.path("tree", "loop-%d-%d.txt" % (children, rep))
+        with open(output_path, "w", encoding="utf-8") as output:
+            usage = run_measured([sys.executable, LOOP_SCRIPT, JOB_ID, task_id(children)], env=env, output=output)
+        with open(output_path, encoding="utf-8") as output:
+            read = output.read().strip()
+        if usage.returncode != 0 or read != str(children):
+            raise RuntimeError("the bare loop read %r children instead of %d, see %s" % (read, children, output_path))
+        samples.append(usage)
+    return {
+        "cpu": stat(u.cpu for u in samples),
+        "wall": stat(u.wall for u in samples),
+        "rss": stat(u.max_rss_mb for u in samples),
+        "requests": len(sim.requests()) / REPS,
+        "sim_cpu": (sim.cpu() - sim_cpu) / REPS,
+    }
+
+
+READERS = {MODULE: read_with_module, LOOP: read_with_loop}
+
+
+def run(ctx):
+    results = {}
+    with SimulatorProcess(tree_scenario([tree_task(task_id(children), children) for children in SIZES]), ctx.path("tree", "sim")) as sim:
+        for children in SIZES:
+            for reader, measure in READERS.items():
+                ctx.progress("tree: %s, %d-child tree, %d reads" % (reader, children, REPS))
+                results[reader, children] = measure(ctx, sim, children)
+
+    table = Table(
+        "2. Reading a status tree of %d children over pages of %d" % (BIG, PAGE_SIZE),
+        ["reader", "children", "runs", "process CPU s", "process wall s", "peak RSS MB", "HTTP requests", "simulator CPU s"],
+    )
+    for (reader, children), r in results.items():
+        table.add(reader, children, REPS, spread(r["cpu"]), spread(r["wall"]), spread(r["rss"], 1), "%.0f" % r["requests"], "%.2f" % r["sim_cpu"])
+    own = {
+        reader: {key: results[reader, BIG][key].median - results[reader, TINY][key].median for key in ("cpu", "wall", "rss")} for reader in READERS
+    }
+    for reader, cost in own.items():
+        table.add(
+            "%s, own cost (%d - %d children)" % (reader, BIG, TINY),
+            "",
+            "",
+            "%.2f" % cost["cpu"],
+            "%.2f" % cost["wall"],
+            "%+.1f" % cost["rss"],
+            "",
+            "",
+        )
+    cpu_ratio = own[MODULE]["cpu"] / own[LOOP]["cpu"]
+    wall_ratio = own[MODULE]["wall"] / own[LOOP]["wall"]
+    table.add("ratio module / loop, own cost", "", "", "%.2fx" % cpu_ratio, "%.2fx" % wall_ratio, "", "", "")
+    module_tiny = results[MODULE, TINY]
+    table.notes.extend(
+        [
+            "target: module's own cost within %.1fx of the bare loop: CPU %.2fx, wall %.2fx, %s"
+            % (TARGET, cpu_ratio, wall_ratio, "met" if max(cpu_ratio, wall_ratio) <= TARGET else "NOT met"),
+            "fixed start-up, apart: ansible-playbook %.2f CPU s (calibration); the module process on a %d-child tree %.2f CPU s, %.2f s wall"
+            % (ctx.calibration.startup_cpu.median, TINY, module_tiny["cpu"].median, module_tiny["wall"].median),
+            "controller CPU per task beyond start-up and the module process: %.2f s with the %d-child result, %.2f s with the %d-child one"
+            % (results[MODULE, BIG]["controller"], BIG, module_tiny["controller"], TINY),
+            "simulator CPU per read of the big tree: %.2f s, against the loop's %.2f s of wall time: the loop's wall time is mostly"
+            " the simulator's, so compare CPU" % (results[LOOP, BIG]["sim_cpu"], results[LOOP, BIG]["wall"].median),
+        ]
+    )
+    return [table]
