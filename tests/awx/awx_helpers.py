@@ -5,10 +5,11 @@ rendering a credential type's injectors and turning survey answers into extra va
 
 import os
 
-import pytest
 import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ansible_collections.migrationops.atlassian.tests.integration.conftest import collections_path  # noqa: F401  pylint: disable=unused-import
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXTENSIONS = os.path.join(COLLECTION_ROOT, "extensions")
@@ -32,17 +33,6 @@ def project_playbook(name):
 def load_yaml(path):
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
-
-
-def collections_path():
-    """The installed collection: make exports ANSIBLE_COLLECTIONS_PATH; else the tree this checkout sits in."""
-    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
-        return os.environ["ANSIBLE_COLLECTIONS_PATH"]
-    parent = os.path.dirname(os.path.dirname(COLLECTION_ROOT))
-    if os.path.basename(parent) == "ansible_collections":
-        return os.path.dirname(parent)
-    pytest.fail("set ANSIBLE_COLLECTIONS_PATH or run the tests through make")
-    return None
 
 
 def render_injectors(credential_type, inputs):

@@ -1,6 +1,6 @@
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Scripted HTTP for transport tests: a session that answers from a list, and records what it was asked."""
+"""Fakes for unit tests: a scripted HTTP session that records what it was asked, and a clock."""
 
 import json
 
@@ -40,3 +40,18 @@ class ScriptedSession:
 
     def get(self, url, **kwargs):
         return self.request("GET", url, **kwargs)
+
+
+class FakeClock:
+    """``clock()`` and ``sleep()`` for wait loops: sleeping only moves the time on, and is recorded."""
+
+    def __init__(self, start=0.0):
+        self.now = start
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -29,6 +29,7 @@ DST = "https://example.atlassian.net"
 LINK = "https://s3.example.test/bucket/report.csv?X-Amz-Signature=topsecretsignature"
 REPORT = b"entityType,sourceId,targetId\nissue,10001,20001\n"
 JOB_GONE = "Job not found with ID: %s. The job ID may be incorrect or expired."
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import FakeClock
 
 
 class FakeResponse:
@@ -94,17 +95,6 @@ class FakeFiles:
         return changed or self.attributes_change
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 def params(**overrides):
     base = dict(
         product="jira",
@@ -125,7 +115,7 @@ def params(**overrides):
 
 def make(api, tmp_path, check_mode=False, files=None, warnings=None, **overrides):
     overrides.setdefault("dest", str(tmp_path / "report.csv"))
-    clock = Clock()
+    clock = FakeClock()
     warn = warnings.append if warnings is not None else (lambda msg: None)
     job = IdMappingRun(api, params(**overrides), warn, files or FakeFiles(), check_mode=check_mode, clock=clock.clock, sleep=clock.sleep)
     return job, clock

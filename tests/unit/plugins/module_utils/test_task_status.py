@@ -27,6 +27,7 @@ CHECK_TREE = {
         "CloudSiteNotEmpty": {"status": "FINISHED", "outcome": "SKIPPED"},
     },
 }
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import FakeClock
 
 
 class FakeApi:
@@ -53,19 +54,8 @@ class FakeApi:
         return answer
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 def watch(api, wait=True, wait_for_children=False, timeout=100, interval=10, level=("check",), task_id="t1", task_type=None):
-    clock = Clock()
+    clock = FakeClock()
     watcher = TaskStatusWatcher(api, "job1", list(level), True, task_id=task_id, task_type=task_type)
     return watcher.watch(wait, wait_for_children, timeout, interval, clock=clock.clock, sleep=clock.sleep)
 

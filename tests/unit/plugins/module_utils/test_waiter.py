@@ -2,30 +2,17 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import wait_for
-
-
-class FakeClock:
-    def __init__(self, poll_cost=0.0):
-        self.now = 1000.0
-        self.sleeps = []
-        self.poll_cost = poll_cost
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import FakeClock
 
 
 def test_returns_at_once_when_done():
-    fake = FakeClock()
+    fake = FakeClock(start=1000.0)
     result = wait_for(lambda: "FINISHED", lambda v: v == "FINISHED", timeout=60, interval=10, clock=fake.clock, sleep=fake.sleep)
     assert result.done and not result.timed_out and result.polls == 1 and fake.sleeps == []
 
 
 def test_polls_every_interval_until_done():
-    fake = FakeClock()
+    fake = FakeClock(start=1000.0)
     values = iter(["PENDING", "IN_PROGRESS", "IN_PROGRESS", "FINISHED"])
     result = wait_for(lambda: next(values), lambda v: v == "FINISHED", timeout=600, interval=15, clock=fake.clock, sleep=fake.sleep)
     assert result.done and result.value == "FINISHED" and result.polls == 4
@@ -33,7 +20,7 @@ def test_polls_every_interval_until_done():
 
 
 def test_timeout_polls_last_at_the_deadline():
-    fake = FakeClock()
+    fake = FakeClock(start=1000.0)
     result = wait_for(lambda: "IN_PROGRESS", lambda v: False, timeout=40, interval=15, clock=fake.clock, sleep=fake.sleep)
     assert result.timed_out and not result.done
     assert fake.sleeps == [15, 15, 10]  # never sleeps past the deadline
@@ -41,20 +28,20 @@ def test_timeout_polls_last_at_the_deadline():
 
 
 def test_completion_seen_on_the_final_poll_is_not_a_timeout():
-    fake = FakeClock()
+    fake = FakeClock(start=1000.0)
     values = iter(["IN_PROGRESS", "IN_PROGRESS", "FINISHED"])
     result = wait_for(lambda: next(values), lambda v: v == "FINISHED", timeout=20, interval=10, clock=fake.clock, sleep=fake.sleep)
     assert result.done and not result.timed_out
 
 
 def test_zero_timeout_means_one_poll():
-    fake = FakeClock()
+    fake = FakeClock(start=1000.0)
     result = wait_for(lambda: "IN_PROGRESS", lambda v: False, timeout=0, interval=10, clock=fake.clock, sleep=fake.sleep)
     assert result.timed_out and result.polls == 1 and fake.sleeps == []
 
 
 def test_slow_polls_count_against_the_timeout():
-    fake = FakeClock()
+    fake = FakeClock(start=1000.0)
 
     def slow_poll():
         fake.now += 25
