@@ -30,13 +30,17 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 .PHONY: help venv floor-venv build install sanity lint pytest units-floor changelog-lint galaxy-import \
-	test test-matrix demo simulator clean bench docs docs-lint
+	test test-matrix matrix-newest matrix-floor matrix-target-python demo simulator clean bench docs docs-lint
 
 help:
-	@echo "make test      full test suite (what CI runs)"
-	@echo "make demo      migrate a simulated Jira site end to end (SCENARIO=demo|failing-checks)"
-	@echo "make simulator run the API simulator in the foreground (SCENARIO=...)"
-	@echo "make clean     remove .venv and build/"
+	@echo "make test        full test suite (what CI runs)"
+	@echo "make demo        migrate a simulated Jira site end to end (SCENARIO=demo|failing-checks)"
+	@echo "make test-matrix sanity, units and integration on ansible-core 2.21 and 2.16, modules on Python 3.9"
+	@echo "make docs        HTML documentation site in build/docs/html"
+	@echo "make bench       benchmarks against uri+until, get_url and curl"
+	@echo "make reliability full fault-injection and security suite"
+	@echo "make simulator   run the API simulator in the foreground (SCENARIO=...)"
+	@echo "make clean       remove the venvs and build/"
 
 $(VENV)/.installed: requirements-dev.txt tools/get_pip_offline.py
 	rm -rf $(VENV)
@@ -104,17 +108,46 @@ galaxy-import: $(TARBALL)
 
 test: sanity lint changelog-lint galaxy-import units-floor pytest
 
-# sanity, units and integration on the newest and the oldest supported ansible-core.
-test-matrix: install floor-venv
+# sanity, units and integration on the newest and on the oldest supported ansible-core, each from
+# its own venv (the integration harness runs the ansible-playbook beside the python running pytest).
+FLOOR_INSTALL_ROOT := $(BUILD)/installed-floor
+
+test-matrix: matrix-newest matrix-floor matrix-target-python
+
+matrix-newest: install
+	@echo "== matrix: $$($(BIN)/ansible --version | head -1), Python $(PY_VERSION)"
 	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
 	cd $(COLLECTION_ROOT) && $(BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -n $(PYTEST_WORKERS) \
 		ansible_collections/migrationops/atlassian/tests
-	rm -rf $(BUILD)/installed-floor
-	$(FLOOR_BIN)/ansible-galaxy collection install --force -p $(BUILD)/installed-floor $(TARBALL) >/dev/null
+
+matrix-floor: $(TARBALL) floor-venv
+	@echo "== matrix: $$($(FLOOR_BIN)/ansible --version | head -1), Python $(PY_VERSION)"
+	rm -rf $(FLOOR_INSTALL_ROOT)
+	ANSIBLE_COLLECTIONS_PATH=$(FLOOR_INSTALL_ROOT) $(FLOOR_BIN)/ansible-galaxy collection install --force \
+		-p $(FLOOR_INSTALL_ROOT) $(TARBALL) >/dev/null
 	cd $(COLLECTION_DIR) && $(FLOOR_BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
-	cd $(COLLECTION_ROOT) && ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed-floor PATH=$(FLOOR_BIN):$$PATH \
+	cd $(COLLECTION_ROOT) && ANSIBLE_COLLECTIONS_PATH=$(FLOOR_INSTALL_ROOT) PATH=$(FLOOR_BIN):$$PATH \
 		$(FLOOR_BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -n $(PYTEST_WORKERS) \
 		ansible_collections/migrationops/atlassian/tests/unit ansible_collections/migrationops/atlassian/tests/integration
+
+# The modules on the oldest target Python of the newest ansible-core (3.9), with requests from
+# requirements-target.txt: every integration test, the controller staying on Python $(PY_VERSION).
+TARGET_PY_VERSION ?= 3.9
+TARGET_PYTHON ?= $(firstword $(wildcard /root/.pyenv/versions/$(TARGET_PY_VERSION).*/bin/python$(TARGET_PY_VERSION)) $(shell command -v python$(TARGET_PY_VERSION) 2>/dev/null))
+TARGET_VENV := .venv-target
+
+$(TARGET_VENV)/.installed: requirements-target.txt
+	@test -n "$(TARGET_PYTHON)" || { echo "matrix-target-python needs python$(TARGET_PY_VERSION) (set TARGET_PYTHON=/path/to/python$(TARGET_PY_VERSION))"; exit 1; }
+	rm -rf $(TARGET_VENV)
+	$(TARGET_PYTHON) -m venv $(TARGET_VENV)
+	$(TARGET_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-target.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	touch $@
+
+matrix-target-python: install $(TARGET_VENV)/.installed
+	@echo "== matrix: $$($(BIN)/ansible --version | head -1), modules on $$($(TARGET_VENV)/bin/python --version)"
+	cd $(COLLECTION_ROOT) && MIGRATIONOPS_MODULE_PYTHON=$(CURDIR)/$(TARGET_VENV)/bin/python MIGRATIONOPS_MODULE_PYTHON_VERSION=$(TARGET_PY_VERSION) \
+		$(BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -n $(PYTEST_WORKERS) \
+		ansible_collections/migrationops/atlassian/tests/integration
 
 demo: install
 	$(BIN)/python tools/demo.py --scenario $(SCENARIO)
@@ -123,7 +156,7 @@ simulator: venv
 	$(BIN)/python -m tests.simulator --scenario $(SCENARIO)
 
 clean:
-	rm -rf $(VENV) $(FLOOR_VENV) $(BUILD) tests/output
+	rm -rf $(VENV) $(FLOOR_VENV) $(TARGET_VENV) $(BUILD) tests/output
 
 # The HTML documentation site, built offline from the installed collection by antsibull-docs and
 # Sphinx: module and role pages generated from the code, guides from docs/docsite/. The generated

@@ -61,6 +61,7 @@ options:
     type: int
     default: 5
 requirements:
+  - python >= 3.9
   - requests
 notes:
   - The modules talk to the API from the host they run on; run them in a play on C(localhost),

@@ -16,6 +16,10 @@ import yaml
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# The Python that runs the modules (ansible_python_interpreter). make matrix-target-python sets it to
+# the oldest target Python; by default the modules run on the Python running the tests.
+MODULE_PYTHON = os.environ.get("MIGRATIONOPS_MODULE_PYTHON") or sys.executable
+
 
 def collections_path():
     """The installed collection (make exports it); else the tree this checkout sits in."""
@@ -109,7 +113,7 @@ def run_tasks(tmp_path):
             "hosts": "localhost",
             "connection": "local",
             "gather_facts": False,
-            "vars": dict({"ansible_python_interpreter": sys.executable}, **(play_vars or {})),
+            "vars": dict({"ansible_python_interpreter": MODULE_PYTHON}, **(play_vars or {})),
             "tasks": body,
         }
         if module_defaults:

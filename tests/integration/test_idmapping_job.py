@@ -6,11 +6,10 @@ import hashlib
 import json
 import os
 import stat
-import sys
 
 import pytest
 
-from ansible_collections.migrationops.atlassian.tests.integration.conftest import connection_env
+from ansible_collections.migrationops.atlassian.tests.integration.conftest import MODULE_PYTHON, connection_env
 
 MODULE = "migrationops.atlassian.idmapping_job"
 SRC = "https://jira.example.com"
@@ -278,7 +277,7 @@ def test_large_report_is_streamed_with_flat_memory(simulator, run_tasks, reports
         "rc = subprocess.call([sys.executable] + sys.argv[1:])\n"
         "with open(%r, 'a') as out:\n"
         "    out.write('%%d\\n' %% resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        "sys.exit(rc)\n" % (sys.executable, str(peaks))
+        "sys.exit(rc)\n" % (MODULE_PYTHON, str(peaks))
     )
     wrapper.chmod(0o755)
     dest = reports / "big.csv"

@@ -5,9 +5,8 @@
 import hashlib
 import json
 import re
-import sys
 
-from ansible_collections.migrationops.atlassian.tests.integration.conftest import connection_env, run_ansible_playbook
+from ansible_collections.migrationops.atlassian.tests.integration.conftest import MODULE_PYTHON, connection_env, run_ansible_playbook
 
 BASIC_JOB = "0bacecde-372e-4d84-8d79-d66433b8fa45"
 FAILING_JOB = "5f0c8a2e-9d1b-4f7a-b3c6-2e8d1a4b7c90"
@@ -16,7 +15,7 @@ FAILING_JOB = "5f0c8a2e-9d1b-4f7a-b3c6-2e8d1a4b7c90"
 def playbook(tmp_path, sim, name, extra_vars):
     """ansible-playbook migrationops.atlassian.NAME -e @vars.json; nothing secret in the file."""
     vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(dict(extra_vars, ansible_python_interpreter=sys.executable)))
+    vars_file.write_text(json.dumps(dict(extra_vars, ansible_python_interpreter=MODULE_PYTHON)))
     proc = run_ansible_playbook(tmp_path, ["migrationops.atlassian." + name, "-i", "localhost,", "-e", "@" + str(vars_file)], env=connection_env(sim))
     assert sim.credentials["api_token"] not in vars_file.read_text() + proc.stdout + proc.stderr
     return proc

@@ -9,9 +9,8 @@ second with one second between polls moves a tree by about two ticks per progres
 import hashlib
 import json
 import re
-import sys
 
-from ansible_collections.migrationops.atlassian.tests.integration.conftest import connection_env, run_playbook
+from ansible_collections.migrationops.atlassian.tests.integration.conftest import MODULE_PYTHON, connection_env, run_playbook
 
 ROLE = "migrationops.atlassian.cloud_migration"
 JOB = "0bacecde-372e-4d84-8d79-d66433b8fa45"  # the job of the basic scenario
@@ -49,7 +48,7 @@ def run_role(tmp_path, sim, role_vars, tasks_from=None, name="run", env=None):
         "hosts": "localhost",
         "connection": "local",
         "gather_facts": False,
-        "vars": {"ansible_python_interpreter": sys.executable},
+        "vars": {"ansible_python_interpreter": MODULE_PYTHON},
         "tasks": [
             {
                 "name": "Run the role",
@@ -298,7 +297,7 @@ def test_variables_are_validated_before_any_request(simulator, tmp_path):
         "hosts": "localhost",
         "connection": "local",
         "gather_facts": False,
-        "vars": {"ansible_python_interpreter": sys.executable},
+        "vars": {"ansible_python_interpreter": MODULE_PYTHON},
         "tasks": tasks,
     }
     proc = run_playbook(tmp_path, [play], env=connection_env(sim))

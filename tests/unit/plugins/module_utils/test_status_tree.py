@@ -1,6 +1,10 @@
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import UnexpectedResponseError
