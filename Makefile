@@ -30,7 +30,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 .PHONY: help venv floor-venv build install sanity lint pytest units-floor changelog-lint galaxy-import \
-	test test-matrix matrix-newest matrix-floor matrix-target-python demo simulator clean bench docs docs-lint
+	test test-matrix matrix-newest matrix-floor matrix-target-python demo simulator clean bench bench-stream docs docs-lint
 
 help:
 	@echo "make test        full test suite (what CI runs)"
@@ -185,6 +185,11 @@ docs-lint: install
 # benchmarks/RESULTS.md (10 to 15 minutes; BENCH_SKIP_1GB=1 leaves out the 1 GB download).
 bench: install
 	$(BIN)/python -m benchmarks
+
+# The stages of a 1 GB download (read, hash, write, the collection's stream_to_temp, a pipelined
+# alternative) in one process, as ratios against reading the body alone.
+bench-stream: install
+	$(BIN)/python -m benchmarks.stream_breakdown
 
 # Reliability and security suite at full size (make test runs it CI-sized): fault matrix, SIGKILL
 # mid-wait and mid-download, secret leaks at -vvvv, TLS with a private CA, hostile input

@@ -1,0 +1,134 @@
+"""Where the time of a report download goes, stage by stage, in this process (no Ansible).
+
+``python -m benchmarks.stream_breakdown [MB] [REPS]`` (``make bench-stream``) streams one report of
+MB megabytes (default 1000) from the simulator several ways, interleaved, REPS times each:
+
+- ``read``: the body read through requests and dropped, the baseline every ratio is against;
+- ``read+hash`` and ``read+write``: one of the module's two costs each;
+- ``stream_to_temp``: the collection's own function (read, SHA-256, write, fsync);
+- ``pipelined``: read in this thread, SHA-256 and write in a second one (a bounded queue of four
+  chunks), the alternative design it was measured against.
+
+Files go to /dev/shm when it exists, so the disk is not measured. The simulator runs in its own
+process on the same cores, as in bench_download.
+"""
+
+import hashlib
+import os
+import queue
+import resource
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+from .measure import stat
+from .report import Table, ratio, render_text, spread
+from .simulator import SimulatorProcess
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHUNK = 1024 * 1024
+JOB_ID = "bench-stream"
+
+
+def _import_stream_to_temp():
+    installed = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(REPO_ROOT, "build", "installed")
+    sys.path.insert(0, installed.split(os.pathsep)[0])
+    from ansible_collections.migrationops.atlassian.plugins.module_utils._download import stream_to_temp  # noqa: PLC0415
+
+    return stream_to_temp
+
+
+def _cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _read(response, directory):
+    for dummy in response.iter_content(CHUNK):
+        pass
+
+
+def _read_hash(response, directory):
+    digest = hashlib.sha256()
+    for chunk in response.iter_content(CHUNK):
+        digest.update(chunk)
+
+
+def _write_to(directory):
+    handle = tempfile.NamedTemporaryFile(dir=directory, delete=False)
+    return handle, handle.name
+
+
+def _read_write(response, directory):
+    handle, path = _write_to(directory)
+    with handle:
+        for chunk in response.iter_content(CHUNK):
+            handle.write(chunk)
+    os.remove(path)
+
+
+def _pipelined(response, directory):
+    handle, path = _write_to(directory)
+    chunks = queue.Queue(maxsize=4)
+    digest = hashlib.sha256()
+
+    def consume():
+        while True:
+            chunk = chunks.get()
+            if chunk is None:
+                return
+            digest.update(chunk)
+            handle.write(chunk)
+
+    worker = threading.Thread(target=consume)
+    worker.start()
+    for chunk in response.iter_content(CHUNK):
+        chunks.put(chunk)
+    chunks.put(None)
+    worker.join()
+    handle.close()
+    os.remove(path)
+
+
+def main(size_mb=1000, reps=5):
+    stream_to_temp = _import_stream_to_temp()
+
+    def collection(response, directory):
+        path, dummy_size, dummy_digest = stream_to_temp(response, os.path.join(directory, "report.csv"))
+        os.remove(path)
+
+    ways = [("read", _read), ("read+hash", _read_hash), ("read+write", _read_write), ("stream_to_temp", collection), ("pipelined", _pipelined)]
+    size = size_mb * 10**6
+    report = {"job_id": JOB_ID, "status": "SUCCESS", "product": "JIRA", "report": {"size_bytes": size}}
+    scenario = {"name": "bench-stream", "idmapping": {"preexisting": [report]}}
+    walls = {name: [] for name, dummy in ways}
+    cpus = {name: [] for name, dummy in ways}
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=base) as directory, SimulatorProcess(scenario, os.path.join(directory, "sim")) as sim:
+        session = requests.Session()
+        for dummy in range(reps):
+            for name, way in ways:
+                url = sim.get_json("/migrations/reports/v1/id-mappings/%s/download" % JOB_ID)["downloadUrl"]
+                start, cpu = time.perf_counter(), _cpu()
+                with session.get(url, stream=True, timeout=60) as response:
+                    response.raise_for_status()
+                    way(response, directory)
+                walls[name].append(time.perf_counter() - start)
+                cpus[name].append(_cpu() - cpu)
+    table = Table(
+        "Streaming %d MB, %d runs each, interleaved" % (size_mb, reps),
+        ["way", "wall s", "MB/s", "CPU s (this process)", "wall / read"],
+    )
+    baseline = stat(walls["read"]).median
+    for name, dummy in ways:
+        wall = stat(walls[name])
+        table.add(name, spread(wall), "%.0f" % (size_mb / wall.median), spread(stat(cpus[name])), ratio(wall.median, baseline, 2))
+    table.notes.append("wall / read: the median wall time over that of reading the body alone, measured in the same run")
+    print(render_text(table))
+
+
+if __name__ == "__main__":
+    main(*[int(arg) for arg in sys.argv[1:3]])
