@@ -42,10 +42,15 @@ help:
 	@echo "make simulator   run the API simulator in the foreground (SCENARIO=...)"
 	@echo "make clean       remove the venvs and build/"
 
+# $(call new-venv,DIR,PYTHON,REQUIREMENTS): DIR, emptied, as a venv of PYTHON with REQUIREMENTS installed.
+define new-venv
+	rm -rf $(1)
+	$(2) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --disable-pip-version-check -r $(3) 2>&1 | { grep -v "is ignored: it is neither" || true; }
+endef
+
 $(VENV)/.installed: requirements-dev.txt tools/get_pip_offline.py
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(call new-venv,$(VENV),$(PYTHON),requirements-dev.txt)
 	tools/install_get_pip_offline.sh $(BIN)/python
 	touch $@
 
@@ -53,9 +58,7 @@ venv: $(VENV)/.installed
 
 # The oldest ansible-core we support (meta/runtime.yml), for the matrix.
 $(FLOOR_VENV)/.installed: requirements-floor.txt tools/get_pip_offline.py
-	rm -rf $(FLOOR_VENV)
-	$(PYTHON) -m venv $(FLOOR_VENV)
-	$(FLOOR_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-floor.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(call new-venv,$(FLOOR_VENV),$(PYTHON),requirements-floor.txt)
 	tools/install_get_pip_offline.sh $(FLOOR_BIN)/python
 	touch $@
 
@@ -81,6 +84,7 @@ install: $(TARBALL)
 	@echo "installed migrationops.atlassian $(VERSION) into $(INSTALL_ROOT)"
 
 sanity: build
+	@echo "== sanity: $$($(BIN)/ansible --version | head -1), Python $(PY_VERSION)"
 	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
 
 lint: build
@@ -114,11 +118,7 @@ FLOOR_INSTALL_ROOT := $(BUILD)/installed-floor
 
 test-matrix: matrix-newest matrix-floor matrix-target-python
 
-matrix-newest: install
-	@echo "== matrix: $$($(BIN)/ansible --version | head -1), Python $(PY_VERSION)"
-	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
-	cd $(COLLECTION_ROOT) && $(BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -n $(PYTEST_WORKERS) \
-		ansible_collections/migrationops/atlassian/tests
+matrix-newest: sanity pytest
 
 matrix-floor: $(TARBALL) floor-venv
 	@echo "== matrix: $$($(FLOOR_BIN)/ansible --version | head -1), Python $(PY_VERSION)"
@@ -138,9 +138,7 @@ TARGET_VENV := .venv-target
 
 $(TARGET_VENV)/.installed: requirements-target.txt
 	@test -n "$(TARGET_PYTHON)" || { echo "matrix-target-python needs python$(TARGET_PY_VERSION) (set TARGET_PYTHON=/path/to/python$(TARGET_PY_VERSION))"; exit 1; }
-	rm -rf $(TARGET_VENV)
-	$(TARGET_PYTHON) -m venv $(TARGET_VENV)
-	$(TARGET_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-target.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(call new-venv,$(TARGET_VENV),$(TARGET_PYTHON),requirements-target.txt)
 	touch $@
 
 matrix-target-python: install $(TARGET_VENV)/.installed

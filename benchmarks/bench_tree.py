@@ -30,6 +30,17 @@ def task_id(children):
     return "tree-%d" % children
 
 
+def per_read(usages, sim, sim_cpu_before):
+    """CPU, wall and RSS of REPS reads (processes with ``cpu``, ``wall``, ``max_rss_mb``); requests and simulator CPU per read."""
+    return {
+        "cpu": stat(usage.cpu for usage in usages),
+        "wall": stat(usage.wall for usage in usages),
+        "rss": stat(usage.max_rss_mb for usage in usages),
+        "requests": len(sim.requests()) / REPS,
+        "sim_cpu": (sim.cpu() - sim_cpu_before) / REPS,
+    }
+
+
 def read_with_module(ctx, sim, children):
     """REPS reads in one playbook: per-process numbers, and the controller's cost per task."""
     sim.clear_log()
@@ -37,14 +48,7 @@ def read_with_module(ctx, sim, children):
     run = ctx.playbooks.run("tree-module-%d" % children, [play([read_task(task_id(children))] * REPS)], env=sim.env)
     modules = run.of(MODULE)
     controller = ctx.calibration.task_cpu(run) - sum(module.cpu for module in modules)
-    return {
-        "cpu": stat(m.cpu for m in modules),
-        "wall": stat(m.wall for m in modules),
-        "rss": stat(m.max_rss_mb for m in modules),
-        "requests": len(sim.requests()) / REPS,
-        "sim_cpu": (sim.cpu() - sim_cpu) / REPS,
-        "controller": controller / REPS,
-    }
+    return dict(per_read(modules, sim, sim_cpu), controller=controller / REPS)
 
 
 def read_with_loop(ctx, sim, children):
@@ -61,13 +65,7 @@ def read_with_loop(ctx, sim, children):
         if usage.returncode != 0 or read != str(children):
             raise RuntimeError("the bare loop read %r children instead of %d, see %s" % (read, children, output_path))
         samples.append(usage)
-    return {
-        "cpu": stat(u.cpu for u in samples),
-        "wall": stat(u.wall for u in samples),
-        "rss": stat(u.max_rss_mb for u in samples),
-        "requests": len(sim.requests()) / REPS,
-        "sim_cpu": (sim.cpu() - sim_cpu) / REPS,
-    }
+    return per_read(samples, sim, sim_cpu)
 
 
 READERS = {MODULE: read_with_module, LOOP: read_with_loop}

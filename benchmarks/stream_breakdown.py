@@ -16,7 +16,6 @@ process on the same cores, as in bench_download.
 import hashlib
 import os
 import queue
-import resource
 import sys
 import tempfile
 import threading
@@ -24,13 +23,14 @@ import time
 
 import requests
 
-from .measure import stat
+from .bench_download import fresh_link, report_job
+from .measure import process_cpu, stat
 from .report import Table, ratio, render_text, spread
 from .simulator import SimulatorProcess
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHUNK = 1024 * 1024
-JOB_ID = "bench-stream"
+LABEL = "stream"
 
 
 def _import_stream_to_temp():
@@ -39,11 +39,6 @@ def _import_stream_to_temp():
     from ansible_collections.migrationops.atlassian.plugins.module_utils._download import stream_to_temp  # noqa: PLC0415
 
     return stream_to_temp
-
-
-def _cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _read(response, directory):
@@ -102,8 +97,7 @@ def main(size_mb=1000, reps=5):
 
     ways = [("read", _read), ("read+hash", _read_hash), ("read+write", _read_write), ("stream_to_temp", collection), ("pipelined", _pipelined)]
     size = size_mb * 10**6
-    report = {"job_id": JOB_ID, "status": "SUCCESS", "product": "JIRA", "report": {"size_bytes": size}}
-    scenario = {"name": "bench-stream", "idmapping": {"preexisting": [report]}}
+    scenario = {"name": "bench-stream", "idmapping": {"preexisting": [report_job(LABEL, size)]}}
     walls = {name: [] for name, dummy in ways}
     cpus = {name: [] for name, dummy in ways}
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -111,13 +105,13 @@ def main(size_mb=1000, reps=5):
         session = requests.Session()
         for dummy in range(reps):
             for name, way in ways:
-                url = sim.get_json("/migrations/reports/v1/id-mappings/%s/download" % JOB_ID)["downloadUrl"]
-                start, cpu = time.perf_counter(), _cpu()
+                url = fresh_link(sim, LABEL)
+                start, cpu = time.perf_counter(), process_cpu(os.getpid())
                 with session.get(url, stream=True, timeout=60) as response:
                     response.raise_for_status()
                     way(response, directory)
                 walls[name].append(time.perf_counter() - start)
-                cpus[name].append(_cpu() - cpu)
+                cpus[name].append(process_cpu(os.getpid()) - cpu)
     table = Table(
         "Streaming %d MB, %d runs each, interleaved" % (size_mb, reps),
         ["way", "wall s", "MB/s", "CPU s (this process)", "wall / read"],
