@@ -211,8 +211,10 @@ def test_expired_report_without_retrigger_fails(simulator, run_tasks, reports):
 
 
 def test_expired_link_is_replaced_by_a_fresh_one(simulator, run_tasks, reports):
-    sim = simulator("basic", overrides=idmapping(link_valid_seconds=1))
-    sim.add_fault({"match": {"method": "GET", "path": "^/s3/"}, "kind": "slow", "delay": 2.2, "times": 1})
+    # X-Amz-Date has whole seconds, so a link of N seconds may have only N - 1 left when handed out:
+    # 3 seconds leave the fresh link at least 2 on a loaded machine, and the delay outlasts the first.
+    sim = simulator("basic", overrides=idmapping(link_valid_seconds=3))
+    sim.add_fault({"match": {"method": "GET", "path": "^/s3/"}, "kind": "slow", "delay": 3.5, "times": 1})
     dest = reports / "jira.csv"
     result = run_tasks(connection_env(sim), [task(dest)])["task0"]
     assert_downloaded(sim, result, dest)
