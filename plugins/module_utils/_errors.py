@@ -91,6 +91,10 @@ class TransportError(AtlassianError):
     """No HTTP answer at all: refused, reset, timed out, TLS failure."""
 
 
+class DeadlineExceededError(TransportError):
+    """The call's deadline (``wait_timeout + request_timeout``) or the request's own bound ran out."""
+
+
 class UnexpectedResponseError(AtlassianError):
     """An answer that is not what the API documents: HTML from a proxy, cut JSON, missing keys."""
 

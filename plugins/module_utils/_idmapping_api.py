@@ -11,19 +11,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError, UnexpectedResponseError
-from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, normalize_site_url, redact_url
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, normalize_site_url, path_segment, redact_url
 
 BASE_PATH = "/migrations/reports/v1/id-mappings"
 PRODUCTS = ("JIRA", "CONFLUENCE")
 STATUSES = ("PENDING", "IN_PROGRESS", "SUCCESS", "ERROR")
-
-
-def _segment(value):
-    """A job ID as one path segment: a slash or '..' in user input cannot reach another endpoint."""
-    return quote(str(value), safe="")
 
 
 def normalize_trigger_inputs(product, source_url, destination_url):
@@ -54,6 +49,11 @@ class IdMappingApi:
     def __init__(self, client):
         self.client = client
 
+    @property
+    def deadline(self):
+        """The call's Deadline that the transport keeps (None before it has one): it bounds the download too."""
+        return getattr(self.client, "deadline", None)
+
     def trigger(self, product, source_url, destination_url):
         """Start a report job: (job_id, status). The status defaults to PENDING when the reply omits it."""
         path = "%s/trigger" % BASE_PATH
@@ -64,13 +64,13 @@ class IdMappingApi:
 
     def job_status(self, job_id):
         """The job's status: PENDING, IN_PROGRESS, SUCCESS or ERROR (an undocumented value is passed through)."""
-        path = "%s/%s" % (BASE_PATH, _segment(job_id))
+        path = "%s/%s" % (BASE_PATH, path_segment(job_id, "job_id"))
         body = self.client.get_json(path)
         return _text(body, "status", "GET %s" % path, "the status of report job %s" % job_id).upper()
 
     def download_link(self, job_id):
         """(url, expires_in) of the report: a presigned, short-lived URL. ``expires_in`` may be None."""
-        path = "%s/%s/download" % (BASE_PATH, _segment(job_id))
+        path = "%s/%s/download" % (BASE_PATH, path_segment(job_id, "job_id"))
         endpoint = "GET %s" % path
         body = self.client.get_json(path)
         url = _text(body, "downloadUrl", endpoint, "the download link of report job %s" % job_id)

@@ -7,18 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.six.moves.urllib.parse import quote
-
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import NotFoundError, NotVisibleYet, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._pagination import iterate_pages
 from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tree import level_label, merge_nodes, validate_node
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import path_segment
 
 BASE_PATH = "/migrations/public/v1"
-
-
-def _segment(value):
-    """An ID as one path segment: a slash or '..' in user input cannot reach another endpoint."""
-    return quote(str(value), safe="")
 
 
 class MigrationApi:
@@ -30,7 +24,7 @@ class MigrationApi:
 
     def tasks(self, job_id):
         """Every task of a job, newest first (the documented order), over all pages."""
-        path = "%s/jobs/%s/tasks" % (BASE_PATH, _segment(job_id))
+        path = "%s/jobs/%s/tasks" % (BASE_PATH, path_segment(job_id, "job_id"))
         tasks = []
         for body in self._pages(path):
             data = body.get("data")
@@ -58,7 +52,7 @@ class MigrationApi:
 
         Raises NotVisibleYet for a 404 or a level absent from the tree.
         """
-        path = "%s/jobs/%s/tasks/%s/status" % (BASE_PATH, _segment(job_id), _segment(task_id))
+        path = "%s/jobs/%s/tasks/%s/status" % (BASE_PATH, path_segment(job_id, "job_id"), path_segment(task_id, "task_id"))
         params = {}
         if level:
             params["level"] = ",".join(level)

@@ -2,7 +2,14 @@
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every module shares: the connection argument spec, the client factory, and the one
-place where errors become ``fail_json``."""
+place where errors become ``fail_json``.
+
+The call's deadline: ``client_from_params`` gives every client ``call_deadline(params)`` (see
+``_deadline.py``): with ``wait: true`` the call ends within ``wait_timeout + request_timeout``
+(+ 10 s for the module's start and exit) whatever the server does. Wait loops read
+``client.deadline.remaining()`` to stop; the client stops its own requests, retries and pages.
+Everything ``run_module`` reports (msg, result, warnings) is scrubbed of the client's secrets.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,6 +20,7 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline import call_deadline
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import AtlassianError, InvalidParameterError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApiClient
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import normalize_api_url, scrub
@@ -31,13 +39,17 @@ def connection_argument_spec():
     )
 
 
-def client_from_params(params, warn, sleep=None):
-    """An ApiClient for validated module parameters; bad connection input fails before any request."""
+def client_from_params(params, warn, sleep=None, deadline=None):
+    """An ApiClient for validated module parameters; bad connection input fails before any request.
+
+    ``deadline`` defaults to ``call_deadline(params)``; ``warn`` also receives the client's own
+    warning, once, when a Migration API request goes out without ``email`` (Bearer).
+    """
     api_url = normalize_api_url(params["api_url"])
     if not params["api_token"]:
         raise InvalidParameterError("api_token is empty: set it or ATLASSIAN_API_TOKEN")
-    if params["request_timeout"] <= 0:
-        raise InvalidParameterError("request_timeout must be a positive number of seconds, got %s" % params["request_timeout"])
+    if deadline is None:
+        deadline = call_deadline(params)
     if params["retries"] < 0:
         raise InvalidParameterError("retries must be zero or more, got %s" % params["retries"])
     ca_path = params.get("ca_path")
@@ -56,14 +68,28 @@ def client_from_params(params, warn, sleep=None):
         ca_path=ca_path,
         timeout=params["request_timeout"],
         retries=params["retries"],
+        deadline=deadline,
+        warn=warn,
         **kwargs,
     )
 
 
 def run_module(module, run):
-    """Run ``run(module, client)`` and exit with its result; every failure ends in one fail_json here."""
+    """Run ``run(module, client)`` and exit with its result; every failure ends in one fail_json here.
+
+    The message, the result and every warning go through ``client.redact``: an error body that
+    echoes the Authorization header must not print ``base64(email:token)``, which no_log does not know.
+    """
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    client = None
+    warn = module.warn
+
+    def redact(value):
+        return client.redact(value) if client is not None else value
+
+    # Warnings come from the modules and module_utils during the run; all pass here.
+    module.warn = lambda text: warn(redact(text))
     try:
         client = client_from_params(module.params, module.warn)
         result = run(module, client)
@@ -71,11 +97,11 @@ def run_module(module, run):
         failed = dict(changed=False)
         failed.update(exc.details())
         failed.update(exc.result)
-        module.fail_json(msg=str(exc), **failed)
+        module.fail_json(msg=redact(str(exc)), **redact(failed))
     except Exception as exc:  # pylint: disable=broad-except
         # A bug of ours, not a foreseeable failure: say so plainly, keep the traceback for -vvv.
         module.fail_json(
-            msg="internal error in migrationops.atlassian, please report it: %s: %s" % (type(exc).__name__, scrub(exc)),
-            exception=scrub(traceback.format_exc()),
+            msg=redact("internal error in migrationops.atlassian, please report it: %s: %s" % (type(exc).__name__, scrub(exc))),
+            exception=redact(scrub(traceback.format_exc())),
         )
-    module.exit_json(**result)
+    module.exit_json(**redact(result))

@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import UnexpectedResponseError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import DeadlineExceededError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin
 
 MAX_PAGES = 100000
@@ -55,11 +55,17 @@ def resolve_next(current_url, current_params, next_value):
     return current_url, params
 
 
-def iterate_pages(fetch, url, params=None, max_pages=MAX_PAGES):
-    """Yield each page body. ``fetch(url, params)`` returns the decoded JSON body of one page."""
+def iterate_pages(fetch, url, params=None, max_pages=MAX_PAGES, deadline=None):
+    """Yield each page body. ``fetch(url, params)`` returns the decoded JSON body of one page.
+
+    With a ``deadline`` (a ``_deadline.Deadline``; an ApiClient's ``fetch`` checks its own too),
+    ever-new cursors are followed only until it passes.
+    """
     seen = set()
     pages = 0
     while True:
+        if pages and deadline is not None and deadline.expired():
+            raise DeadlineExceededError("stopped following 'links.next' after %d pages: the call's deadline has passed" % pages)
         body = fetch(url, params)
         pages += 1
         yield body

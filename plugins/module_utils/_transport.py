@@ -1,31 +1,41 @@
 # -*- coding: utf-8 -*-
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""HTTP transport: one requests.Session per module run, authentication, retries, error mapping."""
+"""HTTP transport: one requests.Session per module run, authentication, retries, error mapping.
+
+Hostile by default: every request is bounded as a whole (connect, headers and body) by
+``min(request_timeout, what is left of the call's Deadline)``, answers are read in chunks up to a
+cap, API calls follow no redirects, and every error message is scrubbed of the credentials.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import re
+import math
 import time
 import traceback
 
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy, parse_retry_after
+from ansible_collections.migrationops.atlassian.plugins.module_utils._answers import (
+    MALFORMED,
+    decode_json,
+    describe_body,
+    error_for_response,
+    json_kind,
+)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy, server_wait
+from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline import Deadline
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
-    AuthenticationError,
-    BadRequestError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
+    AtlassianError,
+    DeadlineExceededError,
     TransportError,
     UnexpectedResponseError,
 )
-from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import redact_url, scrub
+from ansible_collections.migrationops.atlassian.plugins.module_utils._reading import connection_refused, read_body, redirect_target, transport_error
+from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import SecretRedactor, basic_value
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin, redact_url
 from ansible_collections.migrationops.atlassian.plugins.module_utils._version import USER_AGENT
 
 try:
@@ -40,9 +50,15 @@ except ImportError:  # pragma: no cover - exercised by the missing_required_lib 
     AuthBase = object
 
 RETRYABLE_STATUS = frozenset((429, 500, 502, 503, 504))
-# S3 answers errors as XML; only <Code> and <Message> are kept (other elements echo the signature).
-S3_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
-S3_MESSAGE = re.compile(r"<Message>([^<]{1,300})</Message>")
+# One page of an API answer; a real page is a few hundred KB. Larger answers are refused unread.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+# What is kept of an error body for its message.
+MAX_ERROR_BYTES = 64 * 1024
+MIGRATION_API_PREFIX = "/migrations/public/"
+BEARER_ON_MIGRATION_API = (
+    "no email is set, so the API token is sent as Bearer: Atlassian documents only Basic authentication "
+    "(email:api_token) for the Migration API; set email (ATLASSIAN_EMAIL) to the account email of the token"
+)
 
 
 class ApiAuth(AuthBase):
@@ -50,8 +66,7 @@ class ApiAuth(AuthBase):
 
     def __init__(self, api_token, email=None):
         if email:
-            raw = ("%s:%s" % (email, api_token)).encode("utf-8")
-            self._header = "Basic " + base64.b64encode(raw).decode("ascii")
+            self._header = "Basic " + basic_value(email, api_token)
         else:
             self._header = "Bearer " + api_token
 
@@ -64,110 +79,30 @@ class ApiAuth(AuthBase):
 
 
 class NoAuth(AuthBase):
-    """Strips any Authorization header, including one requests would add from ~/.netrc.
+    """Strips any Authorization header (also one requests would add from ~/.netrc) and any Cookie.
 
-    Presigned S3 URLs refuse a second authentication mechanism, and must never see the token.
+    Presigned S3 URLs refuse a second authentication mechanism, and must never see the token or
+    a cookie the API set, neither on the link nor after a redirect.
     """
 
     def __call__(self, request):
         request.headers.pop("Authorization", None)
+        request.headers.pop("Cookie", None)
         return request
 
 
-def _safe_json(response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _describe_body(response):
-    """A short, safe description of an error body: Atlassian's envelope, or what kind of page it was."""
-    body = _safe_json(response)
-    if isinstance(body, dict):
-        message = body.get("errorMessage") or body.get("message") or body.get("error") or ""
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors:
-            message = "%s: %s" % (message or "error", "; ".join(str(e) for e in errors))
-        request_id = body.get("id") if isinstance(body.get("id"), str) else None
-        return (scrub(message) or response.reason or "no error message"), request_id
-    content_type = response.headers.get("Content-Type", "")
-    text = response.text if response.content else ""
-    code = S3_CODE.search(text)
-    if code:
-        message = S3_MESSAGE.search(text)
-        return scrub("S3 %s%s" % (code.group(1), ": %s" % message.group(1) if message else "")), None
-    if "html" in content_type.lower() or text.lstrip().lower().startswith(("<!doctype html", "<html")):
-        return "the server answered with an HTML page instead of JSON (a proxy or gateway error?)", None
-    if text.lstrip().startswith(("{", "[")):
-        return "malformed JSON (the answer was cut short or corrupted)", None
-    if text.strip():
-        return "non-JSON answer: %s" % scrub(text.strip()[:200]), None
-    return response.reason or "empty answer", None
-
-
-def error_for_response(response, endpoint, retries=0, account_hints=True):
-    """The AtlassianError subclass that describes a non-2xx response.
-
-    ``account_hints`` adds what to check about the credentials on 401/403; a presigned link's
-    refusal is about the link, so downloads leave them out.
-    """
-    message, request_id = _describe_body(response)
-    status = response.status_code
-    cls = {401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError, 429: RateLimitedError}.get(status)
-    if cls is None:
-        cls = ServerError if status >= 500 else BadRequestError
-    hint = None
-    if account_hints and status == 401:
-        hint = "Check email and api_token (Basic auth needs the Atlassian account email; without email a Bearer token is sent)"
-    elif account_hints and status == 403:
-        hint = "The account needs site-admin or org-admin rights on the destination site"
-    return cls(message, endpoint=endpoint, status=status, request_id=request_id, retries=retries, hint=hint)
-
-
-def _causes(exc):
-    """The exception and everything it wraps (requests nests urllib3 errors in args, reason and __cause__)."""
-    pending, seen = [exc], set()
-    while pending:
-        current = pending.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__] + list(current.args[:1]))
-
-
-def _connection_refused(exc):
-    """True when no TCP connection was established, so the server cannot have acted on the request."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    return any(isinstance(cause, ConnectionRefusedError) or type(cause).__name__ == "NewConnectionError" for cause in _causes(exc))
-
-
-def transport_error(exc, endpoint, timeout, retries=0):
-    """A TransportError with a message that never quotes a URL's query string."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return TransportError(
-            "TLS verification failed: %s" % scrub(exc),
-            endpoint=endpoint,
-            retries=retries,
-            hint="For a private CA set ca_path (ATLASSIAN_CA_PATH) to its bundle; validate_certs=false disables verification",
-        )
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        reason = "connection timed out after %ss" % timeout
-    elif isinstance(exc, requests.exceptions.ReadTimeout):
-        reason = "no answer within request_timeout (%ss)" % timeout
-    elif _connection_refused(exc):
-        reason = "connection refused"
-    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        reason = "the connection broke while the answer was being received"
-    else:
-        reason = "connection failed (%s)" % scrub(exc)
-    return TransportError(reason, endpoint=endpoint, retries=retries)
+def _utc(epoch):
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
 
 
 class ApiClient:
-    """Talks to the Atlassian cloud APIs. Knows HTTP, not migrations."""
+    """Talks to the Atlassian cloud APIs. Knows HTTP, not migrations.
+
+    ``deadline`` (a ``_deadline.Deadline``, default: none) bounds everything the client does;
+    ``clock`` is the monotonic clock it is measured on, ``wall`` the clock of Retry-After dates,
+    ``warn`` receives the client's warnings (the Bearer one). ``add_secret()`` registers more
+    values to scrub from every error the client raises.
+    """
 
     def __init__(
         self,
@@ -181,17 +116,41 @@ class ApiClient:
         policy=None,
         sleep=time.sleep,
         session=None,
+        deadline=None,
+        clock=time.monotonic,
+        wall=time.time,
+        warn=None,
     ):
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
         self.policy = policy or BackoffPolicy(retries=retries)
         self._sleep = sleep
+        self._clock = clock
+        self._wall = wall
+        self._warn = warn
+        self.deadline = deadline or Deadline(None, clock)
         self._auth = ApiAuth(api_token, email)
+        self.secrets = SecretRedactor()
+        self.secrets.add(api_token)
+        if email:
+            self.secrets.add_basic(email, api_token)
+        self._bearer = not email
+        self._bearer_warned = False
         self.verify = (ca_path or True) if validate_certs else False
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.retries_used = 0
         self.requests_sent = 0
+        # Retry sleeps of the whole call: without a deadline they add up to policy.max_total at most.
+        self.slept = 0.0
+
+    def add_secret(self, value):
+        """Scrub ``value`` (a password, a minted token...) from every message this client builds."""
+        self.secrets.add(value)
+
+    def redact(self, value):
+        """``value`` (text or a result structure) without any secret this client knows."""
+        return self.secrets.redact_value(value)
 
     def url_for(self, path):
         return path if urlsplit(path).scheme else self.api_url + path
@@ -211,64 +170,157 @@ class ApiClient:
 
     def request_json(self, method, path, params=None, body=None):
         """Send a request to the API and return its decoded JSON object, retrying what is safe to retry."""
+        try:
+            return self._request_json(method, path, params, body)
+        except AtlassianError as exc:
+            raise self.secrets.redact_error(exc)
+
+    def _request_json(self, method, path, params, body):
         url = self.url_for(path)
         endpoint = self.endpoint(method, url)
+        on_migration_api = urlsplit(url).path.startswith(MIGRATION_API_PREFIX)
+        if on_migration_api and self._bearer and self._warn and not self._bearer_warned:
+            self._bearer_warned = True
+            self._warn(BEARER_ON_MIGRATION_API)
         idempotent = method in ("GET", "HEAD")
         attempt = 0
         slept = 0.0
         while True:
             retry_after = None
             try:
-                response = self._send(method, url, params, body)
+                response, content = self._send(method, url, params, body, endpoint)
+            except DeadlineExceededError:
+                raise
+            except TransportError as exc:
+                # A body slower than request_timeout: retried like a read timeout.
+                if not idempotent:
+                    raise
+                failure = exc
             except requests.exceptions.RequestException as exc:
                 # A certificate that failed verification fails again; retrying only delays the hint.
-                if isinstance(exc, requests.exceptions.SSLError) or not (idempotent or _connection_refused(exc)):
+                if isinstance(exc, requests.exceptions.SSLError) or not (idempotent or connection_refused(exc)):
                     raise transport_error(exc, endpoint, self.timeout, attempt)
                 failure = transport_error(exc, endpoint, self.timeout, attempt)
             else:
-                if 200 <= response.status_code < 300:
-                    decoded = _safe_json(response)
+                status = response.status_code
+                if 200 <= status < 300:
+                    decoded, problem = decode_json(content)
                     if isinstance(decoded, dict):
                         return decoded
                     failure = UnexpectedResponseError(
-                        "expected a JSON object, got %s" % _describe_body(response)[0], endpoint=endpoint, status=response.status_code
+                        "expected a JSON object, got %s" % (json_kind(decoded) if problem is None else describe_body(response)[0]),
+                        endpoint=endpoint,
+                        status=status,
                     )
-                    if not idempotent:
+                    if not idempotent or problem != MALFORMED:
                         raise failure
                 else:
                     failure = error_for_response(response, endpoint, attempt)
-                    if response.status_code not in RETRYABLE_STATUS or (not idempotent and response.status_code != 429):
+                    if status == 401 and on_migration_api and self._bearer:
+                        failure.hint = "The Migration API expects Basic authentication: %s" % BEARER_ON_MIGRATION_API
+                    if status not in RETRYABLE_STATUS or (not idempotent and status != 429):
                         raise failure
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    retry_after = server_wait(response.headers, self._wall())
             attempt += 1
-            delay = self.policy.next_delay(attempt, slept, retry_after)
-            if delay is None:
-                failure.retries = attempt - 1
-                failure.retry_after = retry_after
-                raise failure
+            delay = self._retry_delay(attempt, slept, retry_after, failure)
             self.retries_used += 1
             self._sleep(delay)
             slept += delay
+            self.slept += delay
 
-    def _send(self, method, url, params, body):
+    def _retry_delay(self, attempt, slept, retry_after, failure):
+        """The sleep before retry ``attempt``; raises ``failure`` when no retry fits in what is left."""
+        failure.retries = attempt - 1
+        failure.retry_after = retry_after
+        if self.deadline.bounded:
+            left, what = self.deadline.remaining(), "before the deadline of this call (wait_timeout + request_timeout)"
+            budget_slept = slept
+        else:
+            left, what = self.policy.max_total - self.slept, "of this call's %d s retry budget" % self.policy.max_total
+            budget_slept = self.slept
+        if retry_after is not None and retry_after > left:
+            failure.message = "%s; the server asks to retry in %d s (at %s), more than the %d s left %s" % (
+                failure.message,
+                math.ceil(retry_after),
+                _utc(self._wall() + retry_after),
+                max(0, math.floor(left)),
+                what,
+            )
+            raise failure
+        delay = self.policy.next_delay(attempt, budget_slept, retry_after)
+        # Sleeping up to the deadline itself would leave no time for the retry.
+        if delay is None or delay > left or (self.deadline.bounded and delay >= left):
+            raise failure
+        return delay
+
+    def _budget(self, endpoint):
+        """Seconds this request may take as a whole; DeadlineExceededError when none are left."""
+        budget = self.deadline.bound(self.timeout)
+        if budget <= 0:
+            raise DeadlineExceededError(
+                "no time left for this request: the call's deadline (wait_timeout + request_timeout, %d s) has passed"
+                % math.ceil(self.deadline.seconds or 0),
+                endpoint=endpoint,
+            )
+        return budget
+
+    def _send(self, method, url, params, body, endpoint):
+        """(response, content): one request, its body read whole within the budget and the cap."""
+        budget = self._budget(endpoint)
+        ends_at = self._clock() + budget
         self.requests_sent += 1
         response = self.session.request(
-            method, url, params=params, json=body, auth=self._auth, timeout=self.timeout, verify=self.verify, allow_redirects=True
+            method, url, params=params, json=body, auth=self._auth, timeout=budget, verify=self.verify, allow_redirects=False, stream=True
         )
-        # Read the whole body here so a connection that breaks mid-body is a retryable transport error.
-        response.content  # noqa: B018
-        return response
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("Location")
+            response.close()
+            raise UnexpectedResponseError(
+                "the API answered with a redirect (HTTP %d) to %s: API calls follow no redirects, the credentials would go along"
+                % (response.status_code, origin(urljoin(url, location)) if location else "no Location"),
+                endpoint=endpoint,
+                status=response.status_code,
+            )
+        success = 200 <= response.status_code < 300
+        content = read_body(
+            response, self._clock, ends_at, budget, self.timeout, endpoint, MAX_ANSWER_BYTES if success else MAX_ERROR_BYTES, refuse_over_cap=success
+        )
+        return response, content
 
     def open_download(self, url):
-        """Stream a presigned URL without Atlassian credentials. One attempt: the caller fetches a fresh link."""
-        endpoint = self.endpoint("GET", url)
-        self.requests_sent += 1
+        """Stream a presigned URL without Atlassian credentials. One attempt: the caller fetches a fresh link.
+
+        Redirects are followed by hand, at most MAX_DOWNLOAD_REDIRECTS, only to https (or loopback
+        http), and never with an Authorization header or a cookie.
+        """
         try:
-            response = self.session.get(url, auth=NoAuth(), stream=True, timeout=self.timeout, verify=self.verify)
-        except requests.exceptions.RequestException as exc:
-            raise transport_error(exc, endpoint, self.timeout)
-        if response.status_code != 200:
-            error = error_for_response(response, endpoint, account_hints=False)
-            response.close()
-            raise error
-        return response
+            return self._open_download(url)
+        except AtlassianError as exc:
+            raise self.secrets.redact_error(exc)
+
+    def _open_download(self, url):
+        hops = 0
+        while True:
+            endpoint = self.endpoint("GET", url)
+            budget = self._budget(endpoint)
+            ends_at = self._clock() + budget
+            self.requests_sent += 1
+            try:
+                response = self.session.get(url, auth=NoAuth(), stream=True, timeout=budget, verify=self.verify, allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                raise transport_error(exc, endpoint, budget)
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("Location")
+                response.close()
+                hops += 1
+                url = redirect_target(url, location, endpoint, hops)
+                continue
+            if response.status_code != 200:
+                try:
+                    read_body(response, self._clock, ends_at, budget, self.timeout, endpoint, MAX_ERROR_BYTES, refuse_over_cap=False)
+                except (requests.exceptions.RequestException, DeadlineExceededError):
+                    response._content, response._content_consumed = b"", True  # pylint: disable=protected-access
+                error = error_for_response(response, endpoint, account_hints=False)
+                response.close()
+                raise error
+            return response

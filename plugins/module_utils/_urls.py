@@ -10,13 +10,14 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
+from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 
 # A query string inside free text, as found in exception messages of requests/urllib3: a "?"
 # right after a path or host character (so XML's "<?xml" is left alone).
 _QUERY_IN_TEXT = re.compile(r"(?<=[\w/.%-])\?[^\s'\")<>]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_loopback(host):
@@ -39,7 +40,13 @@ def parse_absolute_url(value, option):
         parts = urlsplit(value.strip())
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise InvalidParameterError("%s is not a valid URL: %s" % (option, exc))
+        # The message may quote part of the URL, and "user:secret/x@host" puts the secret in the port.
+        raise InvalidParameterError("%s is not a valid URL: %s" % (option, "bad port" if "Port" in str(exc) else exc))
+    if "@" in parts.netloc or (not parts.netloc and "@" in value):
+        # Never quote the value: the part before "@" is a password.
+        raise InvalidParameterError(
+            "%s must not contain user info (user:password@host): credentials go in their own options, never in a URL" % option
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidParameterError("%s must be an absolute http(s) URL with a host, got %r" % (option, redact_url(value)))
     return parts
@@ -87,3 +94,18 @@ def redact_url(url):
 def scrub(text):
     """Remove query strings from free text (exception messages quote request URLs)."""
     return _QUERY_IN_TEXT.sub("?<redacted>", str(text))
+
+
+def path_segment(value, option):
+    """An ID as exactly one URL path segment, or InvalidParameterError naming ``option``.
+
+    Quoted with no safe characters, so "/", "?" and "#" stay inside the segment; "", "." and ".."
+    are refused because HTTP clients remove dot segments (a job ID ".." would read the parent
+    endpoint), and control characters because no real ID has them.
+    """
+    text = "" if value is None else str(value)
+    if text.strip() in ("", ".", ".."):
+        raise InvalidParameterError("%s must be an ID, got %r" % (option, text))
+    if _CONTROL.search(text):
+        raise InvalidParameterError("%s must not contain control characters, got %r" % (option, text))
+    return quote(text, safe="")

@@ -4,6 +4,7 @@
 main(queue, args) with a fake queue against the simulator, over real HTTP."""
 
 import asyncio
+import base64
 import importlib.util
 import json
 import os
@@ -139,7 +140,12 @@ def test_finished_task_gives_one_event(sim):
     [
         ({"task_type": "migrate", "api_token": "wrong-token-1234567890"}, "HTTP 401"),
         ({"task_type": "migrate", "task_id": NEW_TASK}, "exactly one of task_id and task_type"),
-        ({"task_type": "migrate", "api_url": "http://api.example.com"}, "plain http://"),
+        ({"task_type": "migrate", "api_url": "http://api.example.com"}, "uses plain http"),
+        ({"task_type": "migrate", "api_url": "https://me:pa55-secret@api.example.com"}, "must not contain user info"),
+        ({"task_type": "migrate", "job_id": ".."}, "job_id must be an ID"),
+        ({"task_id": "."}, "task_id must be an ID"),
+        ({"task_type": "migrate", "request_timeout": float("inf")}, "request_timeout must be a finite number"),
+        ({"task_type": "migrate", "interval": float("nan")}, "interval must be a finite number"),
         ({"task_type": "other"}, "task_type must be check or migrate"),
     ],
 )
@@ -158,3 +164,63 @@ def test_documented_event_keys_match_the_events(sim):
     assert {key for event in events for key in event} == documented
     example = yaml.safe_load(source.EXAMPLES)
     assert example[0]["sources"][0]["migrationops.atlassian.migration_status"]["task_type"] == "migrate"
+
+
+def test_an_error_echoing_the_credentials_ends_the_source_without_them(sim):
+    echo = "Authorization: Basic %s" % base64.b64encode(("%s:%s" % (sim.credentials["email"], sim.credentials["api_token"])).encode()).decode()
+    sim.add_fault({"match": {"path": "/tasks$"}, "kind": "status", "status": 400, "message": echo})
+    source = _load_source()
+    with pytest.raises(source.MigrationStatusError) as info:
+        asyncio.run(asyncio.wait_for(source.main(FakeQueue(), _args(sim, task_type="migrate")), 30))
+    assert "HTTP 400" in str(info.value) and echo not in str(info.value) and sim.credentials["api_token"] not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e308", "86400"])
+def test_a_huge_or_odd_retry_after_does_not_silence_the_source(sim, value):
+    """Retry-After 86400 (beyond the 300 s retry budget) fails the read at once and delays the next poll by at most
+    MAX_SERVER_WAIT (shortened here); inf/nan/1e308 are unusable and the client backs off on its own."""
+    sim.add_fault({"match": {"path": "/status$"}, "kind": "status", "status": 429, "retry_after": value, "times": 1})
+    source = _load_source()
+    assert source._next_delay(60, type("E", (), {"retry_after": 86400.0})()) == 300  # pylint: disable=protected-access
+    source.MAX_SERVER_WAIT = 0.2
+    queue = FakeQueue()
+    asyncio.run(asyncio.wait_for(source.main(queue, _args(sim, task_id="00000132-0000-4000-8000-0000000a0003")), 20))
+    assert [event["migration"]["kind"] for event in queue.events] == ["initial", "finished"]
+
+
+def test_a_json_array_answer_is_retried_at_the_next_poll_not_raised(sim):
+    sim.add_fault({"match": {"path": "/status$"}, "kind": "json", "body": [{"status": "FINISHED"}], "times": 2})
+    events = _run(_args(sim, task_id="00000132-0000-4000-8000-0000000a0003"))
+    assert [event["kind"] for event in events] == ["initial", "finished"]
+    assert [entry["fault"] for entry in sim.requests][:2] == ["json", "json"]
+
+
+def test_ids_stay_one_path_segment(sim):
+    """A task ID ../../x?y= must not reach /jobs/x (the job definition) or any other endpoint."""
+    source = _load_source()
+    queue = FakeQueue()
+    with pytest.raises(asyncio.TimeoutError):
+        asyncio.run(asyncio.wait_for(source.main(queue, _args(sim, task_id="../../x?y=")), 1))
+    assert queue.events and queue.events[0]["migration"]["status"] == "NOT_VISIBLE"
+    assert sim.requests and all(entry["path"].endswith("/status") and entry["query"] == {} for entry in sim.requests)
+
+
+def test_newest_task_is_the_first_listed_not_the_greatest_created_at_string(simulator):
+    job = "6f1d0c3a-1111-4222-8333-444455556666"
+    older, newer = "00000132-0000-4000-8000-0000000b0001", "00000132-0000-4000-8000-0000000b0002"
+    sim = simulator(
+        {
+            "jobs": [
+                {
+                    "job_id": job,
+                    "tasks": [
+                        # 23:00Z, but its string sorts after the other one
+                        {"task_id": older, "type": "check", "created_at": "2024-09-21T01:00:00+02:00", "tree": {"finish": 0}},
+                        {"task_id": newer, "type": "check", "created_at": "2024-09-20T23:30:00Z", "tree": {"finish": 0}},
+                    ],
+                }
+            ]
+        }
+    )
+    events = _run(_args(sim, job_id=job, task_type="check"))
+    assert [event["task_id"] for event in events] == [newer]

@@ -55,6 +55,8 @@ def summarize(records):
         "bad inputs tried": sum(r.get("inputs", 0) for r in records),
         "requests under load": sum(r.get("load_requests", 0) for r in records),
         "429 answers under load": sum(r.get("load_429", 0) for r in records),
+        "time-bounded cases (deadline, drip, endless pages, server waits)": sum(1 for r in records if "bound" in r),
+        "hangs (past wait_timeout + request_timeout + 10 s or the case's bound)": sum(r.get("hung", 0) for r in records),
         "wrong results": sum(1 for r in faults if r["outcome"] not in OUTCOMES_OK + ("traceback",)),
         "tracebacks": sum(r.get("tracebacks", 0) for r in records) + sum(1 for r in faults if r["outcome"] == "traceback"),
     }

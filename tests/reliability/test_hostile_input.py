@@ -7,12 +7,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from urllib3.util import parse_url
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils._answers import decode_json
+from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import MAX_SERVER_WAIT, parse_rate_limit_reset, parse_retry_after
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import AtlassianError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_api import normalize_trigger_inputs
 from ansible_collections.migrationops.atlassian.plugins.module_utils._pagination import iterate_pages, resolve_next
 from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tree import flat_nodes, merge_nodes, parse_level, validate_node
 from ansible_collections.migrationops.atlassian.plugins.module_utils._task_status import build_result, gate_message
-from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, normalize_api_url, normalize_site_url
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, normalize_api_url, normalize_site_url, path_segment
 from ansible_collections.migrationops.atlassian.tests.reliability.helpers import FULL
 
 EXAMPLES = 2000 if FULL else 200
@@ -232,3 +234,61 @@ def test_iterate_pages_ends_on_loops_and_junk(reliability):
 
 def test_argument_validation_is_clean(reliability):
     run_property(prop_argument_validation_is_clean, reliability, "api_url, site URLs, product")
+
+
+server_waits = st.one_of(
+    st.text(max_size=40),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**400), max_value=10**400).map(str),
+    st.sampled_from(["inf", "-inf", "nan", "1e308", "1e400", "Infinity", "2024-08-01T12:30Z", "9999-12-31T23:59Z", "Wed, 21 Oct 2099 07:28:00 GMT"]),
+)
+
+
+@SETTINGS
+@given(value=server_waits, now=st.floats(min_value=0, max_value=4e9))
+def prop_server_waits_are_finite_or_unusable(value, now):
+    """Retry-After and X-RateLimit-Reset: None or a finite wait within a year, never an exception (OverflowError)."""
+    for parse in (parse_retry_after, parse_rate_limit_reset):
+        Counter.tried += 1
+        wait = parse(value, now=now)
+        assert wait is None or 0 <= wait <= MAX_SERVER_WAIT
+
+
+json_texts = st.one_of(
+    st.binary(max_size=60),
+    st.integers(min_value=1, max_value=50000).map(lambda depth: b"[" * depth + b"]" * depth),
+    st.integers(min_value=1, max_value=50000).map(lambda depth: b'{"a":' * depth + b"1" + b"}" * depth),
+    st.sampled_from([b"NaN", b'{"a": Infinity}', b"[-Infinity]", b"\xff\xfe{", b'"x"', b"null"]),
+)
+
+
+@SETTINGS
+@given(content=json_texts)
+def prop_answers_decode_or_name_their_problem(content):
+    """Any body: a decoded value, or a named problem; never RecursionError, UnicodeDecodeError or ValueError."""
+    Counter.tried += 1
+    value, problem = decode_json(content)
+    assert (problem is None) or (value is None and isinstance(problem, str))
+
+
+@SETTINGS
+@given(value=st.one_of(st.none(), st.text(max_size=20), st.integers()))
+def prop_path_segment_is_one_segment_or_refused(value):
+    Counter.tried += 1
+    try:
+        segment = path_segment(value, "job_id")
+    except AtlassianError:
+        return
+    assert "/" not in segment and "?" not in segment and "#" not in segment and segment not in ("", ".", "..")
+
+
+def test_server_waits_are_finite_or_unusable(reliability):
+    run_property(prop_server_waits_are_finite_or_unusable, reliability, "Retry-After and X-RateLimit-Reset values")
+
+
+def test_answers_decode_or_name_their_problem(reliability):
+    run_property(prop_answers_decode_or_name_their_problem, reliability, "answer bodies (nested, NaN, binary)")
+
+
+def test_path_segments_never_leave_their_segment(reliability):
+    run_property(prop_path_segment_is_one_segment_or_refused, reliability, "IDs as URL path segments")

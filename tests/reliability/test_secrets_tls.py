@@ -74,6 +74,28 @@ def test_no_secret_in_status_read_and_wait_with_faults(simulator, run_tasks, rel
     scan(sim, run_texts(run), reliability, "status read, wait with 429/503/reset, 401")
 
 
+def test_no_secret_when_the_server_echoes_the_authorization_header_or_a_url_has_user_info(simulator, run_tasks, reliability):
+    """no_log masks only the literal token: the Basic value an error body echoes, and a password in a
+    URL option, must be scrubbed or refused by the collection itself."""
+    sim = simulator("basic", overrides=OVERRIDES)
+    echo = "headers: Authorization: Basic %s" % basic_form()
+    sim.add_fault({"match": {"method": "GET", "path": "/tasks$"}, "kind": "status", "status": 400, "message": echo, "times": 1})
+    password = "url-password-4f2e9d7c"
+    tasks = [
+        {"name": "echo", STATUS: {"job_id": JOB, "task_type": "check"}},
+        {"name": "userinfo", IDMAPPING: {"product": "JIRA", "source_url": "https://admin:%s@jira.example.com" % password, "destination_url": DST}},
+    ]
+    run = run_tasks(connection_env(sim), tasks, extra_args=["-vvvv"])
+    assert run["echo"]["failed"] and "HTTP 400" in run["echo"]["msg"] and "<redacted>" in run["echo"]["msg"]
+    assert run["userinfo"]["failed"] and "source_url must not contain user info" in run["userinfo"]["msg"]
+    assert not [r for r in sim.requests if "id-mappings" in r["path"]]
+    texts = run_texts(run)
+    leaks = [place for place, text in texts.items() if password in text]
+    reliability(kind="leak", name="URL user info refused", checked=len(texts), leaked=len(leaks), detail="password in %d places" % len(leaks))
+    assert leaks == []
+    scan(sim, texts, reliability, "error body echoing Authorization: Basic")
+
+
 def test_no_secret_in_idmapping_happy_path_and_failed_download(simulator, run_tasks, tmp_path, reliability):
     sim = simulator("basic", overrides=OVERRIDES)
     reports = tmp_path / "reports"

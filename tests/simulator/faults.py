@@ -12,16 +12,31 @@ import threading
 
 from .validate import ScenarioError, check_choice, check_keys, check_list, check_number, check_str
 
-KINDS = ("status", "reset", "truncate", "slow", "malformed_json", "html")
+KINDS = ("status", "reset", "truncate", "slow", "malformed_json", "html", "redirect", "drip", "huge", "endless_cursor", "json")
 PARAMS = {
-    "status": ("status", "body", "retry_after", "message"),
+    "status": ("status", "body", "retry_after", "rate_limit_reset", "message"),
     "reset": (),
     "truncate": ("fraction",),
     "slow": ("delay",),
     "malformed_json": (),
     "html": ("status",),
+    "redirect": ("status", "location"),
+    "drip": ("delay",),
+    "huge": ("size_bytes", "content_type"),
+    "endless_cursor": ("body",),
+    "json": ("status", "body", "text"),
 }
-DEFAULTS = {"status": {"body": "json"}, "truncate": {"fraction": 0.5}, "slow": {"delay": 1.0}, "html": {"status": 502}}
+DEFAULTS = {
+    "status": {"body": "json"},
+    "truncate": {"fraction": 0.5},
+    "slow": {"delay": 1.0},
+    "html": {"status": 502},
+    "redirect": {"status": 302},
+    "drip": {"delay": 1.0},
+    "huge": {"size_bytes": 300 * 1024 * 1024, "content_type": "application/json"},
+    "endless_cursor": {"body": {"data": []}},
+    "json": {"status": 200},
+}
 
 
 class AbortConnection(BaseException):
@@ -29,9 +44,17 @@ class AbortConnection(BaseException):
 
 
 def _check_retry_after(value, path):
+    """A number of seconds, ``http-date:<seconds from now>``, or any other string sent verbatim
+    (``inf``, ``nan``, ``1e308``, garbage: what hostile servers send)."""
     if isinstance(value, str) and value.startswith("http-date:"):
         check_number(_number(value[len("http-date:") :], path), path, minimum=0)
-    else:
+    elif not isinstance(value, str):
+        check_number(value, path, minimum=0)
+
+
+def _check_rate_limit_reset(value, path):
+    """Seconds from now (sent in Atlassian's ``yyyy-MM-ddTHH:mmZ``, rounded up to the minute) or a verbatim string."""
+    if not isinstance(value, str):
         check_number(value, path, minimum=0)
 
 
@@ -68,12 +91,28 @@ def normalize_fault(spec, path="fault"):
     fault.setdefault("after", 0)
     check_number(fault["times"], path + ".times", minimum=1, allow_none=True, integer=True)
     check_number(fault["after"], path + ".after", minimum=0, integer=True)
-    if kind in ("status", "html"):
+    if kind == "json" and ("body" in fault) == ("text" in fault):
+        raise ScenarioError("%s: a json fault needs exactly one of body (any JSON value) and text (sent verbatim)" % path)
+    if kind == "json" and "text" in fault:
+        check_str(fault["text"], path + ".text")
+    if kind in ("status", "html", "json"):
         check_number(fault.get("status"), path + ".status", minimum=100, integer=True)
+    if kind == "redirect":
+        check_choice(fault["status"], path + ".status", (301, 302, 303, 307, 308))
+        check_str(fault.get("location"), path + ".location")
+    if kind == "drip":
+        check_number(fault["delay"], path + ".delay", minimum=0)
+    if kind == "huge":
+        check_number(fault["size_bytes"], path + ".size_bytes", minimum=0, integer=True)
+        check_str(fault["content_type"], path + ".content_type")
+    if kind == "endless_cursor" and not isinstance(fault["body"], dict):
+        raise ScenarioError("%s.body: must be a mapping (the JSON object of every page)" % path)
     if kind == "status":
         check_choice(fault["body"], path + ".body", ("json", "html", "text", "empty"))
         if "retry_after" in fault:
             _check_retry_after(fault["retry_after"], path + ".retry_after")
+        if "rate_limit_reset" in fault:
+            _check_rate_limit_reset(fault["rate_limit_reset"], path + ".rate_limit_reset")
         if "message" in fault:
             check_str(fault["message"], path + ".message")
     if kind == "truncate":

@@ -1,13 +1,46 @@
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Event-Driven Ansible source: the status of an Atlassian cloud migration task, as events."""
+"""Event-Driven Ansible source: the status of an Atlassian cloud migration task, as events.
+
+It talks to the API through the collection's own transport (module_utils ``ApiClient``,
+``MigrationApi``), so the modules' rules hold here too: bounded requests and answers, capped
+server waits, IDs encoded as one path segment, no redirects, credentials scrubbed from errors.
+"""
 
 import asyncio
-import ipaddress
+import importlib.machinery
+import importlib.util
 import os
-from urllib.parse import urljoin, urlsplit
+import sys
 
 import requests
+
+
+def _register_collections_root(root):
+    """Make ``ansible_collections`` importable from ``root`` without editing sys.path.
+
+    ansible-rulebook runs this file with runpy from the installed collection, where the package is
+    not importable. The top-level namespace package is created with the one location (the
+    subpackages are then found the usual way, through its ``__path__``). ansible-core's collection
+    loader is not used: its path hook claims every path starting with ``.../site-packages/ansible``,
+    ansible_rulebook's own files included, and runpy then fails on ansible-rulebook's filters.
+    """
+    location = os.path.join(root, "ansible_collections")
+    package = sys.modules.get("ansible_collections")
+    if package is None:
+        package = importlib.util.module_from_spec(importlib.machinery.ModuleSpec("ansible_collections", None, is_package=True))
+        package.__path__ = []
+        sys.modules["ansible_collections"] = package
+    if location not in list(package.__path__):
+        package.__path__.append(location)
+
+
+try:  # a test process or a checkout where the collections root is importable
+    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _migration_api, _transport, _urls
+except ImportError:
+    # <root>/ansible_collections/migrationops/atlassian/extensions/eda/plugins/event_source/<this file>
+    _register_collections_root(os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
+    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _migration_api, _transport, _urls
 
 DOCUMENTATION = r"""
 ---
@@ -17,9 +50,12 @@ description:
     O(interval) seconds and puts an event on the queue on the first read, on each change of the
     status or the outcome, and when the level is finished, after which the source ends.
   - A task or level not visible yet (the API is eventually consistent) is reported once with
-    status C(NOT_VISIBLE) and polled again. Rate limiting (HTTP 429, C(Retry-After) honoured),
-    server errors and connection errors are retried at the next poll; authentication errors
-    (401, 403) and other client errors end the source with an error.
+    status C(NOT_VISIBLE) and polled again. Rate limiting (HTTP 429), server errors, connection
+    errors and unexpected answers are retried as the collection's modules retry them (backoff,
+    C(Retry-After) and C(X-RateLimit-Reset) honoured, at most 300 s of sleeps per read), then at
+    the next poll; a server wait longer than that delays the next poll by at most 300 s. Authentication
+    errors (401, 403), other client errors and bad arguments end the source with an error.
+  - The newest task of O(task_type) is the first one the task list gives (the API lists newest first).
   - The connection options fall back to the environment variables of the collection's modules,
     which the Atlassian credential type of extensions/awx/credential_type.yml injects.
 options:
@@ -63,7 +99,7 @@ options:
     type: str
     default: env ATLASSIAN_CA_PATH
   request_timeout:
-    description: Seconds for one HTTP request.
+    description: Seconds for one HTTP request as a whole (connect, headers and body).
     type: float
     default: 30
 event:
@@ -114,20 +150,12 @@ EXAMPLES = r"""
 #   "finished": false, "polls": 3}}
 """
 
-API_BASE = "/migrations/public/v1"
-MAX_PAGES = 1000
+# A server's Retry-After beyond this delays the next poll by this much: the source keeps watching.
+MAX_SERVER_WAIT = 300.0
 
 
 class MigrationStatusError(Exception):
-    """A failure that ends the source (bad arguments, authentication, unexpected answers)."""
-
-
-class _Retry(Exception):
-    """A failure worth another read at the next poll (429, 5xx, connection errors)."""
-
-    def __init__(self, message, delay=None):
-        super().__init__(message)
-        self.delay = delay
+    """A failure that ends the source (bad arguments, authentication, client errors)."""
 
 
 def _bool(value):
@@ -137,16 +165,15 @@ def _bool(value):
 
 
 def _settings(args):
-    """The arguments with the environment fallbacks applied and checked."""
+    """The arguments with the environment fallbacks applied and checked (InvalidParameterError on bad input)."""
+    fail = _errors.InvalidParameterError
     settings = {
-        "api_url": (args.get("api_url") or os.environ.get("ATLASSIAN_API_URL") or "https://api.atlassian.com").rstrip("/"),
+        "api_url": args.get("api_url") or os.environ.get("ATLASSIAN_API_URL") or "https://api.atlassian.com",
         "email": args.get("email") or os.environ.get("ATLASSIAN_EMAIL") or None,
         "api_token": args.get("api_token") or os.environ.get("ATLASSIAN_API_TOKEN"),
         "job_id": args.get("job_id"),
         "task_id": args.get("task_id"),
         "task_type": args.get("task_type"),
-        "interval": float(args.get("interval", 60)),
-        "request_timeout": float(args.get("request_timeout", 30)),
         "ca_path": args.get("ca_path") or os.environ.get("ATLASSIAN_CA_PATH") or None,
     }
     validate = args.get("validate_certs", os.environ.get("ATLASSIAN_VALIDATE_CERTS", "true"))
@@ -156,130 +183,83 @@ def _settings(args):
         level = [part.strip() for part in level.split(",") if part.strip()]
     settings["level"] = [str(part) for part in level]
     if not settings["api_token"]:
-        raise MigrationStatusError("api_token is required (or ATLASSIAN_API_TOKEN)")
+        raise fail("api_token is required (or ATLASSIAN_API_TOKEN)")
     if not settings["job_id"]:
-        raise MigrationStatusError("job_id is required")
+        raise fail("job_id is required")
     if bool(settings["task_id"]) == bool(settings["task_type"]):
-        raise MigrationStatusError("exactly one of task_id and task_type is required")
+        raise fail("exactly one of task_id and task_type is required")
     if settings["task_type"] and settings["task_type"].lower() not in ("check", "migrate"):
-        raise MigrationStatusError("task_type must be check or migrate, not %r" % settings["task_type"])
-    if settings["interval"] < 0:
-        raise MigrationStatusError("interval must be 0 or more")
-    parts = urlsplit(settings["api_url"])
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise MigrationStatusError("api_url must be an http(s) URL with a host, not %r" % settings["api_url"])
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise MigrationStatusError("api_url uses plain http:// for a host that is not a loopback address; use https://")
+        raise fail("task_type must be check or migrate, not %r" % settings["task_type"])
+    _urls.path_segment(settings["job_id"], "job_id")
+    if settings["task_id"]:
+        _urls.path_segment(settings["task_id"], "task_id")
+    settings["api_url"] = _urls.normalize_api_url(settings["api_url"])
+    settings["interval"] = _deadline.finite_seconds(args.get("interval", 60), "interval")
+    settings["request_timeout"] = _deadline.finite_seconds(
+        args.get("request_timeout", 30), "request_timeout", maximum=_deadline.MAX_REQUEST_SECONDS, allow_zero=False
+    )
     return settings
 
 
-def _is_loopback(host):
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class _Client:
-    """Blocking HTTP reads (run in a worker thread by main)."""
+class _Reader:
+    """Blocking reads (run in a worker thread by main); each read is one call of a fresh ApiClient, as a module run is."""
 
     def __init__(self, settings):
         self.settings = settings
         self.session = requests.Session()
-        if settings["email"]:
-            self.session.auth = (settings["email"], settings["api_token"])
-        else:
-            self.session.headers["Authorization"] = "Bearer %s" % settings["api_token"]
-        self.session.headers["Accept"] = "application/json"
-        self.session.verify = settings["ca_path"] or settings["validate_certs"]
-        self.origin = urlsplit(settings["api_url"])[:2]
 
-    def get(self, url, params=None):
-        """The JSON body, None for 404; raises _Retry or MigrationStatusError."""
-        try:
-            response = self.session.get(url, params=params, timeout=self.settings["request_timeout"])
-        except requests.exceptions.SSLError as exc:
-            raise MigrationStatusError("TLS error talking to %s: %s" % (self.settings["api_url"], type(exc).__name__))
-        except requests.exceptions.RequestException as exc:
-            raise _Retry("connection error: %s" % type(exc).__name__)
-        if response.status_code == 404:
-            return None
-        if response.status_code == 429:
-            raise _Retry("rate limited (HTTP 429)", _retry_after(response.headers.get("Retry-After")))
-        if response.status_code >= 500:
-            raise _Retry("server error (HTTP %d)" % response.status_code)
-        if response.status_code in (401, 403):
-            raise MigrationStatusError("HTTP %d from the Migration API: check email and api_token" % response.status_code)
-        if response.status_code >= 400:
-            raise MigrationStatusError("HTTP %d from the Migration API: %s" % (response.status_code, response.text[:300]))
-        try:
-            return response.json()
-        except ValueError:
-            raise _Retry("the API answered with a body that is not JSON")
+    def _api(self):
+        settings = self.settings
+        client = _transport.ApiClient(
+            settings["api_url"],
+            settings["api_token"],
+            email=settings["email"],
+            validate_certs=settings["validate_certs"],
+            ca_path=settings["ca_path"],
+            timeout=settings["request_timeout"],
+            session=self.session,
+        )
+        return _migration_api.MigrationApi(client)
 
     def newest_task(self, job_id, task_type):
-        """The newest task of a type in the job (every page of the task list), or None."""
-        url = "%s%s/jobs/%s/tasks" % (self.settings["api_url"], API_BASE, job_id)
-        params = None
-        best = None
-        seen = set()
-        for dummy in range(MAX_PAGES):
-            body = self.get(url, params)
-            if body is None:
-                return None
-            for task in body.get("data") or []:
-                if str(task.get("taskType", "")).lower() != task_type.lower():
-                    continue
-                if best is None or str(task.get("createdAt") or "") > str(best.get("createdAt") or ""):
-                    best = task
-            following = (body.get("links") or {}).get("next")
-            if not following or following in seen:
-                break
-            seen.add(following)
-            url, params = self._next(url, following)
-        return best["taskId"] if best else None
-
-    def _next(self, url, following):
-        if urlsplit(following).scheme or following.startswith(("/", "?")) or "cursor=" in following:
-            target = urljoin(url, following)
-            if urlsplit(target)[:2] != self.origin:
-                raise MigrationStatusError("refusing to follow links.next to another host")
-            return target, None
-        return url.split("?", 1)[0], {"cursor": following}
+        """The task ID of the newest task of a type (the first listed, every page read), or None."""
+        try:
+            return str(self._api().newest_task(job_id, task_type)["taskId"])
+        except _errors.NotFoundError:
+            return None
 
     def status(self, job_id, task_id, level):
-        url = "%s%s/jobs/%s/tasks/%s/status" % (self.settings["api_url"], API_BASE, job_id, task_id)
-        params = {"expandChildren": "false"}
-        if level:
-            params["level"] = ",".join(level)
-        body = self.get(url, params)
-        if body is None:
+        """The node at ``level``, or None while it is not visible."""
+        try:
+            return self._api().status_tree(job_id, task_id, level, False)
+        except _errors.NotFoundError:
             return None
-        node = body.get("data")
-        return node if isinstance(node, dict) and node.get("status") else None
-
-
-def _retry_after(value):
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def _snapshot(node):
     if node is None:
         return {"status": "NOT_VISIBLE", "outcome": None, "message": None, "percent": None}
-    details = node.get("progressDetails") or {}
+    details = node.get("progressDetails")
+    details = details if isinstance(details, dict) else {}
     percent = details.get("percent") if details.get("isSupported") else None
     return {"status": node.get("status"), "outcome": node.get("outcome"), "message": node.get("message"), "percent": percent}
 
 
+def _next_delay(interval, error):
+    """Seconds before the next poll after a transient ``error``: the interval, or the server's (capped) wait."""
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is None:
+        return interval
+    return max(interval, min(retry_after, MAX_SERVER_WAIT))
+
+
 async def main(queue, args):
     """Poll the task's status and put an event on ``queue`` for each change (see DOCUMENTATION)."""
-    settings = _settings(args)
-    client = _Client(settings)
+    try:
+        settings = _settings(args)
+    except _errors.AtlassianError as exc:
+        raise MigrationStatusError(str(exc))
+    reader = _Reader(settings)
     task_id = settings["task_id"]
     previous = None
     polls = 0
@@ -287,17 +267,17 @@ async def main(queue, args):
         delay = settings["interval"]
         try:
             if not task_id:
-                task_id = await asyncio.to_thread(client.newest_task, settings["job_id"], settings["task_type"])
+                task_id = await asyncio.to_thread(reader.newest_task, settings["job_id"], settings["task_type"])
             node = None
             if task_id:
-                node = await asyncio.to_thread(client.status, settings["job_id"], task_id, settings["level"])
+                node = await asyncio.to_thread(reader.status, settings["job_id"], task_id, settings["level"])
                 polls += 1
             current = _snapshot(node)
-        except _Retry as exc:
-            if exc.delay is not None:
-                delay = max(delay, exc.delay)
-            await asyncio.sleep(delay)
+        except _errors.TRANSIENT_ERRORS as exc:
+            await asyncio.sleep(_next_delay(delay, exc))
             continue
+        except _errors.AtlassianError as exc:
+            raise MigrationStatusError(str(exc))
         kind = None
         finished = current["status"] == "FINISHED"
         if previous is None:

@@ -20,6 +20,7 @@ def make_response(status=200, body=None, headers=None, text=None, url="https://a
         text = json.dumps(body)
         response.headers["Content-Type"] = "application/json"
     response._content = (text or "").encode("utf-8")
+    response._content_consumed = True  # iter_content() then yields the body, as from a socket
     response.headers.update(headers or {})
     return response
 

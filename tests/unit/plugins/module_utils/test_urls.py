@@ -12,6 +12,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._urls impor
     is_loopback,
     normalize_api_url,
     normalize_site_url,
+    path_segment,
     redact_url,
     scrub,
 )
@@ -78,3 +79,34 @@ def test_malformed_urls_are_refused_cleanly(url):
     with pytest.raises(InvalidParameterError):
         normalize_api_url(url)
     assert redact_url(url) in ("<unparsable URL>",) or "://" in redact_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:hunter2-secret@example.atlassian.net",
+        "https://hunter2-secret@example.atlassian.net/",
+        "user:hunter2-secret@host",
+        "https://u:hunter2-secret/x@h",
+    ],
+)
+@pytest.mark.parametrize("check", [normalize_api_url, lambda url: normalize_site_url(url, "source_url")])
+def test_user_info_is_refused_naming_the_option_never_the_password(url, check):
+    with pytest.raises(InvalidParameterError) as info:
+        check(url)
+    assert "hunter2" not in str(info.value)
+    assert ("api_url" if check is normalize_api_url else "source_url") in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "value,quoted", [("0bacecde-372e", "0bacecde-372e"), ("../../x?y=", "..%2F..%2Fx%3Fy%3D"), ("a/b#c", "a%2Fb%23c"), ("...", "...")]
+)
+def test_path_segment_quotes_everything_into_one_segment(value, quoted):
+    assert path_segment(value, "job_id") == quoted
+
+
+@pytest.mark.parametrize("value", ["", " ", ".", "..", None, "a\nb", "job\x00", "x\x7f"])
+def test_path_segment_refuses_dot_segments_empty_and_control_characters(value):
+    with pytest.raises(InvalidParameterError) as info:
+        path_segment(value, "task_id")
+    assert "task_id" in str(info.value)

@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What an HTTP answer says: its JSON object, or a short, safe description of what it was instead.
+
+Bodies arrive here already read and capped by the transport; nothing here touches the network.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import scrub
+
+# S3 answers errors as XML; only <Code> and <Message> are kept (other elements echo the signature).
+S3_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
+S3_MESSAGE = re.compile(r"<Message>([^<]{1,300})</Message>")
+MALFORMED = "malformed JSON (the answer was cut short or corrupted)"
+_JSON_TYPES = ((dict, "a JSON object"), (list, "a JSON array"), (bool, "JSON true/false"), (str, "a JSON string"), ((int, float), "a JSON number"))
+
+
+class _NotJsonNumber(ValueError):
+    """NaN or Infinity: Python's json accepts them, JSON does not, and no API sends them."""
+
+
+def _refuse_constant(name):
+    raise _NotJsonNumber(name)
+
+
+def decode_json(content):
+    """(value, problem): the decoded JSON of ``content`` (bytes), or None and why it is not usable JSON.
+
+    ``problem`` is None on success, else a phrase for a message; ``MALFORMED`` is the only problem
+    a retry may cure.
+    """
+    if not content or not content.strip():
+        return None, "an empty answer"
+    try:
+        return json.loads(content, parse_constant=_refuse_constant), None
+    except _NotJsonNumber as exc:
+        return None, "JSON with %s, which is not a JSON number" % exc
+    except RecursionError:
+        return None, "JSON nested too deeply to be an API answer"
+    except ValueError:
+        return None, MALFORMED
+
+
+def json_kind(value):
+    if value is None:
+        return "JSON null"
+    for types, name in _JSON_TYPES:
+        if isinstance(value, types):
+            return name
+    return type(value).__name__
+
+
+def describe_body(response):
+    """(message, request_id): Atlassian's error envelope, or what kind of page the (read) answer was."""
+    content = response.content or b""
+    body, problem = decode_json(content)
+    if isinstance(body, dict):
+        message = body.get("errorMessage") or body.get("message") or body.get("error") or ""
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            message = "%s: %s" % (message or "error", "; ".join(str(e) for e in errors))
+        request_id = body.get("id") if isinstance(body.get("id"), str) else None
+        return (scrub(message) or response.reason or "no error message"), request_id
+    if body is not None:
+        return "%s instead of an object" % json_kind(body), None
+    content_type = response.headers.get("Content-Type", "")
+    text = content.decode("utf-8", "replace")
+    code = S3_CODE.search(text)
+    if code:
+        message = S3_MESSAGE.search(text)
+        return scrub("S3 %s%s" % (code.group(1), ": %s" % message.group(1) if message else "")), None
+    if "html" in content_type.lower() or text.lstrip().lower().startswith(("<!doctype html", "<html")):
+        return "the server answered with an HTML page instead of JSON (a proxy or gateway error?)", None
+    if text.lstrip().startswith(("{", "[")):
+        return problem, None
+    if text.strip():
+        return "non-JSON answer: %s" % scrub(text.strip()[:200]), None
+    return response.reason or "empty answer", None
+
+
+def error_for_response(response, endpoint, retries=0, account_hints=True):
+    """The AtlassianError subclass that describes a non-2xx response.
+
+    ``account_hints`` adds what to check about the credentials on 401/403; a presigned link's
+    refusal is about the link, so downloads leave them out.
+    """
+    message, request_id = describe_body(response)
+    status = response.status_code
+    cls = {401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError, 429: RateLimitedError}.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else BadRequestError
+    hint = None
+    if account_hints and status == 401:
+        hint = "Check email and api_token (Basic auth needs the Atlassian account email; without email a Bearer token is sent)"
+    elif account_hints and status == 403:
+        hint = "The account needs site-admin or org-admin rights on the destination site"
+    return cls(message, endpoint=endpoint, status=status, request_id=request_id, retries=retries, hint=hint)

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The hostile side of one HTTP exchange: reading a body within time and size bounds, judging a
+redirect, and naming a failed connection without quoting its URL."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+import threading
+
+from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import DeadlineExceededError, TransportError, UnexpectedResponseError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, redact_url, scrub
+
+try:
+    import requests
+except ImportError:  # pragma: no cover - _transport reports the missing library
+    requests = None
+
+CHUNK_BYTES = 64 * 1024
+# Hops a presigned link may redirect (S3 moves objects across regions with one).
+MAX_DOWNLOAD_REDIRECTS = 3
+
+
+def _causes(exc):
+    """The exception and everything it wraps (requests nests urllib3 errors in args, reason and __cause__)."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__] + list(current.args[:1]))
+
+
+def connection_refused(exc):
+    """True when no TCP connection was established, so the server cannot have acted on the request."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    return any(isinstance(cause, ConnectionRefusedError) or type(cause).__name__ == "NewConnectionError" for cause in _causes(exc))
+
+
+def transport_error(exc, endpoint, timeout, retries=0):
+    """A TransportError with a message that never quotes a URL's query string."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TransportError(
+            "TLS verification failed: %s" % scrub(exc),
+            endpoint=endpoint,
+            retries=retries,
+            hint="For a private CA set ca_path (ATLASSIAN_CA_PATH) to its bundle; validate_certs=false disables verification",
+        )
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        reason = "connection timed out after %ss" % timeout
+    elif isinstance(exc, requests.exceptions.ReadTimeout):
+        reason = "no answer within request_timeout (%ss)" % timeout
+    elif connection_refused(exc):
+        reason = "connection refused"
+    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        reason = "the connection broke while the answer was being received"
+    else:
+        reason = "connection failed (%s)" % scrub(exc)
+    return TransportError(reason, endpoint=endpoint, retries=retries)
+
+
+def _socket_of(response):
+    """The socket under a streamed response, or None (a fake, or a body already read).
+
+    A kept-alive connection holds it; a connection that closes after this answer has handed it
+    to the response (http.client keeps it only in the response's buffered socket file).
+    """
+    raw = getattr(response, "raw", None)
+    connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        socket_file = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(socket_file, "raw", None), "_sock", None)
+    return sock
+
+
+class _Watchdog:
+    """Shuts a streamed response's socket down when its time is up.
+
+    A socket timeout bounds each read, not the request: a body dripped one byte a second would
+    never time out. Shutting the socket down from a timer ends any read in progress.
+    """
+
+    def __init__(self, response, seconds):
+        self.fired = False
+        self._response = response
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def _fire(self):
+        self.fired = True
+        sock = _socket_of(self._response)
+        if sock is not None:
+            try:
+                # socket.socket's own shutdown, also for a TLS socket: SSLSocket.shutdown would drop
+                # its TLS state under the reading thread, whose next read would fail oddly.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except (OSError, ValueError):
+                pass
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+        return False
+
+
+def read_body(response, clock, ends_at, budget, timeout, endpoint, cap, refuse_over_cap):
+    """The body of a streamed ``response``, read in chunks until ``ends_at`` (on ``clock``).
+
+    Over ``cap`` bytes it is refused unread (``refuse_over_cap``) or cut there (an error body, kept
+    for its message). Past ``ends_at`` it raises DeadlineExceededError: ``budget`` is the request's
+    share of ``timeout`` (request_timeout) that the call's deadline left.
+    """
+    chunks, size = [], 0
+    with _Watchdog(response, ends_at - clock()) as watchdog:
+        try:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                size += len(chunk)
+                if size > cap:
+                    if refuse_over_cap:
+                        raise UnexpectedResponseError(
+                            "the answer is larger than %d MiB: refused without reading the rest (no API page is that large)" % (cap // (1024 * 1024)),
+                            endpoint=endpoint,
+                            status=response.status_code,
+                        )
+                    chunks.append(chunk[: cap - (size - len(chunk))])
+                    break
+                chunks.append(chunk)
+                if clock() >= ends_at:
+                    watchdog.fired = True
+                    break
+        except Exception:  # pylint: disable=broad-except
+            # Whatever a read fails with once the watchdog shut its socket down is the timeout.
+            if not watchdog.fired:
+                raise
+        finally:
+            if watchdog.fired or size > cap:
+                response.close()
+    if watchdog.fired:
+        # Cut by request_timeout: a slow answer, retried like a read timeout; cut by the deadline: the end.
+        cls = TransportError if budget >= timeout else DeadlineExceededError
+        raise cls(
+            "the answer was not complete within %gs: request_timeout bounds a whole request, body included%s"
+            % (round(budget, 3), "" if budget >= timeout else ", and the call's deadline left no more"),
+            endpoint=endpoint,
+        )
+    content = b"".join(chunks)
+    # Later readers (error descriptions) take the body from here, not from the socket.
+    response._content = content  # pylint: disable=protected-access
+    response._content_consumed = True  # pylint: disable=protected-access
+    return content
+
+
+def redirect_target(url, location, endpoint, hops):
+    """Where a download redirect may go: https, or http to a loopback host, within MAX_DOWNLOAD_REDIRECTS hops."""
+    if hops > MAX_DOWNLOAD_REDIRECTS:
+        raise UnexpectedResponseError("the download link redirected more than %d times: refused" % MAX_DOWNLOAD_REDIRECTS, endpoint=endpoint)
+    if not location:
+        raise UnexpectedResponseError("the download link answered with a redirect without a Location", endpoint=endpoint)
+    target = urljoin(url, location)
+    parts = urlsplit(target)
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)):
+        return target
+    raise UnexpectedResponseError(
+        "the download link redirected to %s: refused, only https (or loopback http) is followed, "
+        "the report would cross the network unencrypted" % scrub(redact_url(target)),
+        endpoint=endpoint,
+    )

@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every form of the credentials a client holds, and their removal from text and results.
+
+``no_log`` masks only the literal option values; an error body that echoes the Authorization
+header carries ``base64(email:token)``, which Ansible does not know. Pure logic.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+
+REDACTED = "<redacted>"
+# Shorter values would mangle ordinary words (no_log has the same weakness).
+MIN_SECRET_LENGTH = 6
+
+
+def basic_value(user, password):
+    """The base64 part of an HTTP Basic header for ``user:password``."""
+    return base64.b64encode(("%s:%s" % (user, password)).encode("utf-8")).decode("ascii")
+
+
+class SecretRedactor:
+    """Knows the secrets of one module call and replaces each of them by ``<redacted>``."""
+
+    def __init__(self):
+        self._secrets = []
+
+    def add(self, value):
+        """Register a secret (a token, a password, a header value); empty or short values are ignored."""
+        if value is None:
+            return
+        text = str(value)
+        if len(text) >= MIN_SECRET_LENGTH and text not in self._secrets:
+            self._secrets.append(text)
+            # The longest first, so "Basic <value>" is replaced whole before "<value>".
+            self._secrets.sort(key=len, reverse=True)
+
+    def add_basic(self, user, password):
+        """Register the Basic value of ``user:password`` and the whole header value."""
+        value = basic_value(user, password)
+        self.add(value)
+        self.add("Basic " + value)
+
+    def redact(self, text):
+        if not isinstance(text, str):
+            return text
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def redact_value(self, value):
+        """``value`` with every string inside it (dict keys included) redacted."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return dict((self.redact_value(key), self.redact_value(item)) for key, item in value.items())
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.redact_value(item) for item in value)
+        return value
+
+    def redact_error(self, error):
+        """An AtlassianError with its message, hint and partial result redacted (in place; returned)."""
+        error.message = self.redact(error.message)
+        error.hint = self.redact(error.hint)
+        error.endpoint = self.redact(error.endpoint)
+        error.result = self.redact_value(error.result)
+        return error
