@@ -1,7 +1,8 @@
 """Benchmark 2, big trees: a status tree of 10,000 children over pages of 100, read whole by
-``migration_task_status`` and by a bare ``requests.Session`` loop (bare_tree_loop.py).
+``migration_task_status`` (the whole tree returned, and with ``summary_only: true``) and by a bare
+``requests.Session`` loop (bare_tree_loop.py).
 
-Both run as processes of their own on the same interpreter and are measured from outside. Their
+All run as processes of their own on the same interpreter and are measured from outside. Their
 own cost is the difference between reading the big tree and a 1-child tree, which takes off the
 fixed start-up (imports; for the module also Ansible's module wrapper). What Ansible costs
 around the module (start-up, handling the large result on the controller) is shown apart.
@@ -21,13 +22,26 @@ TINY = 1
 SIZES = (BIG, TINY)
 REPS = 5
 MODULE = "migration_task_status"
+FULL = "migration_task_status, whole tree"
+SUMMARY = "migration_task_status, summary_only"
 LOOP = "requests.Session loop"
 LOOP_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bare_tree_loop.py")
-TARGET = 1.5
+# Own cost (CPU and wall) against the bare loop's, issue 16; and the controller's CPU per task
+# for a summary-only read.
+GOALS = {FULL: 3.0, SUMMARY: 1.5}
+CONTROLLER_GOAL = 0.05
 
 
 def task_id(children):
     return "tree-%d" % children
+
+
+def summary_task(task):
+    """``read_task`` with ``summary_only: true``."""
+    task = dict(task)
+    key = next(key for key in task if key.endswith(MODULE))
+    task[key] = dict(task[key], summary_only=True)
+    return task
 
 
 def per_read(usages, sim, sim_cpu_before):
@@ -41,11 +55,15 @@ def per_read(usages, sim, sim_cpu_before):
     }
 
 
-def read_with_module(ctx, sim, children):
+def read_with_module(ctx, sim, children, summary_only=False):
     """REPS reads in one playbook: per-process numbers, and the controller's cost per task."""
     sim.clear_log()
     sim_cpu = sim.cpu()
-    run = ctx.playbooks.run("tree-module-%d" % children, [play([read_task(task_id(children))] * REPS)], env=sim.env)
+    task = read_task(task_id(children))
+    if summary_only:
+        task = summary_task(task)
+    name = "tree-module-%s-%d" % ("summary" if summary_only else "full", children)
+    run = ctx.playbooks.run(name, [play([task] * REPS)], env=sim.env)
     modules = run.of(MODULE)
     controller = ctx.calibration.task_cpu(run) - sum(module.cpu for module in modules)
     return dict(per_read(modules, sim, sim_cpu), controller=controller / REPS)
@@ -68,7 +86,11 @@ def read_with_loop(ctx, sim, children):
     return per_read(samples, sim, sim_cpu)
 
 
-READERS = {MODULE: read_with_module, LOOP: read_with_loop}
+READERS = {
+    FULL: read_with_module,
+    SUMMARY: lambda ctx, sim, children: read_with_module(ctx, sim, children, summary_only=True),
+    LOOP: read_with_loop,
+}
 
 
 def run(ctx):
@@ -99,18 +121,31 @@ def run(ctx):
             "",
             "",
         )
-    cpu_ratio = own[MODULE]["cpu"] / own[LOOP]["cpu"]
-    wall_ratio = own[MODULE]["wall"] / own[LOOP]["wall"]
-    table.add("ratio module / loop, own cost", "", "", "%.2fx" % cpu_ratio, "%.2fx" % wall_ratio, "", "", "")
-    module_tiny = results[MODULE, TINY]
+    ratios = {}
+    for reader in GOALS:
+        ratios[reader] = (own[reader]["cpu"] / own[LOOP]["cpu"], own[reader]["wall"] / own[LOOP]["wall"])
+        table.add("ratio %s / loop, own cost" % reader.split(", ")[1], "", "", "%.2fx" % ratios[reader][0], "%.2fx" % ratios[reader][1], "", "", "")
+    for reader, goal in GOALS.items():
+        cpu_ratio, wall_ratio = ratios[reader]
+        table.notes.append(
+            "target: %s, own cost within %.1fx of the bare loop's, measured in this run: CPU %.2fx, wall %.2fx, %s"
+            % (reader, goal, cpu_ratio, wall_ratio, "met" if max(cpu_ratio, wall_ratio) <= goal else "NOT met")
+        )
+    # The controller's own per-task cost (about 0.1 s here) is the same for any module; what the
+    # result costs it is the difference from a 1-child read.
+    summary_controller = results[SUMMARY, BIG]["controller"]
+    result_cost = summary_controller - results[SUMMARY, TINY]["controller"]
+    table.notes.append(
+        "target: %s, controller CPU per task for the %d-child result (beyond a 1-child read's) under %.2f s: %.3f s (%.3f s in all), %s"
+        % (SUMMARY, BIG, CONTROLLER_GOAL, result_cost, summary_controller, "met" if result_cost < CONTROLLER_GOAL else "NOT met")
+    )
+    module_tiny = results[FULL, TINY]
     table.notes.extend(
         [
-            "target: module's own cost within %.1fx of the bare loop: CPU %.2fx, wall %.2fx, %s"
-            % (TARGET, cpu_ratio, wall_ratio, "met" if max(cpu_ratio, wall_ratio) <= TARGET else "NOT met"),
             "fixed start-up, apart: ansible-playbook %.2f CPU s (calibration); the module process on a %d-child tree %.2f CPU s, %.2f s wall"
             % (ctx.calibration.startup_cpu.median, TINY, module_tiny["cpu"].median, module_tiny["wall"].median),
-            "controller CPU per task beyond start-up and the module process: %.2f s with the %d-child result, %.2f s with the %d-child one"
-            % (results[MODULE, BIG]["controller"], BIG, module_tiny["controller"], TINY),
+            "controller CPU per task beyond start-up and the module process: %.2f s with the whole %d-child result, %.2f s summary-only,"
+            " %.2f s with the %d-child one" % (results[FULL, BIG]["controller"], BIG, summary_controller, module_tiny["controller"], TINY),
             "simulator CPU per read of the big tree: %.2f s, against the loop's %.2f s of wall time: the loop's wall time is mostly"
             " the simulator's, so compare CPU" % (results[LOOP, BIG]["sim_cpu"], results[LOOP, BIG]["wall"].median),
         ]

@@ -15,7 +15,11 @@ __metaclass__ = type
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import UnexpectedResponseError
 
 FINISHED = "FINISHED"
-OUTCOMES = ("SUCCESS", "WARNING", "FAILED", "SKIPPED")
+OUTCOMES = ("SUCCESS", "WARNING", "FAILED", "SKIPPED", "INCOMPLETE", "CANCELLED")
+# Statuses the service is known to send (PENDING, IN_PROGRESS, SUSPENDED, FINISHED): every one but
+# FINISHED counts as unfinished, and so does one it may add.
+UNFINISHED_KEY = "IN_PROGRESS"
+NO_OUTCOME_KEY = "UNKNOWN"
 MAX_DEPTH = 64
 
 
@@ -58,60 +62,116 @@ def validate_node(node, where="data", depth=0):
 
 
 def merge_nodes(base, page):
-    """``base`` updated with ``page``: scalar fields from the newer page, children merged by name."""
-    merged = dict(base)
+    """Merge ``page`` into ``base`` in place and return ``base``: scalar fields from the newer page,
+    children merged by name.
+
+    Both are freshly decoded JSON, so the page's nodes are adopted rather than copied: merging
+    pages costs what the page holds, not what the pages before it held.
+    """
     for key, value in page.items():
-        if key == "children" and value is None:
-            continue  # a page without children adds none; it does not remove the earlier pages' children
-        if key == "children" and isinstance(merged.get("children"), dict):
-            children = dict(merged["children"])
-            for name, child in value.items():
-                children[name] = merge_nodes(children[name], child) if name in children else child
-            merged["children"] = children
-        else:
-            merged[key] = value
-    return merged
+        if key == "children":
+            if value is None:
+                continue  # a page without children adds none; it does not remove the earlier pages' children
+            children = base.get("children")
+            if isinstance(children, dict):
+                for name, child in value.items():
+                    if name in children:
+                        merge_nodes(children[name], child)
+                    else:
+                        children[name] = child
+                continue
+        base[key] = value
+    return base
+
+
+def upper(value):
+    """A status or outcome for comparison: the service's values are compared without regard to case."""
+    return value.upper() if isinstance(value, str) else value
+
+
+def outcome_key(value):
+    """The key an outcome counts under: upper case; a missing one is ``UNKNOWN``."""
+    return value.upper() if isinstance(value, str) and value else NO_OUTCOME_KEY
 
 
 def is_finished(node):
-    return isinstance(node, dict) and node.get("status") == FINISHED
+    return isinstance(node, dict) and upper(node.get("status")) == FINISHED
 
 
-def descendants(node, level):
-    """Yield ``(level, name, node)`` for every descendant, depth first, in the API's order."""
-    stack = [(list(level), node)]
+def is_excludable(node):
+    """A failed check may be overridden only when ``details.excludable`` is JSON true (not "true", not 1)."""
+    details = node.get("details")
+    return isinstance(details, dict) and details.get("excludable") is True
+
+
+class TreeSummary:
+    """What the result says about a node's descendants, gathered in one walk (see ``summarize``)."""
+
+    def __init__(self):
+        self.nodes = []
+        self.counts = dict((outcome, 0) for outcome in OUTCOMES + (UNFINISHED_KEY,))
+        self.failed_levels = []
+        self.warning_levels = []
+        self.excludable_failures = []
+        self.unfinished = []
+        self.unknown = []
+
+    @property
+    def all_finished(self):
+        return not self.unfinished
+
+
+def summarize(node, level, keep_nodes=True):
+    """Walk the descendants of ``node`` once, depth first in the API's order, and summarize them.
+
+    ``nodes`` gets one entry per descendant (the contract's ``nodes``); with ``keep_nodes`` false
+    it keeps only finished descendants whose outcome is not SUCCESS, which is all a gate message
+    lists, so a summary-only read builds no entry per successful node. ``unknown`` holds the
+    entries of finished descendants with an outcome outside ``OUTCOMES``.
+    """
+    summary = TreeSummary()
+    counts = summary.counts
+    stack = [(",".join(level), iter((node.get("children") or {}).items()))]
     while stack:
-        path, current = stack.pop()
-        children = current.get("children") or {}
-        for name, child in reversed(list(children.items())):
-            stack.append((path + [name], child))
-        if current is not node:
-            yield path, path[-1], current
+        prefix, items = stack[-1]
+        for name, child in items:
+            path = "%s,%s" % (prefix, name) if prefix else name
+            finished = upper(child.get("status")) == FINISHED
+            key = outcome_key(child.get("outcome")) if finished else UNFINISHED_KEY
+            counts[key] = counts.get(key, 0) + 1
+            entry = None
+            if keep_nodes or (finished and key != "SUCCESS"):
+                entry = {
+                    "level": path,
+                    "name": name,
+                    "status": child.get("status"),
+                    "outcome": child.get("outcome"),
+                    "message": child.get("message"),
+                    "excludable": is_excludable(child),
+                }
+                summary.nodes.append(entry)
+            if not finished:
+                summary.unfinished.append(path)
+            elif key == "FAILED":
+                summary.failed_levels.append(path)
+                if entry["excludable"] and name not in summary.excludable_failures:
+                    summary.excludable_failures.append(name)
+            elif key == "WARNING":
+                summary.warning_levels.append(path)
+            elif key not in OUTCOMES:
+                summary.unknown.append(entry)
+            grandchildren = child.get("children")
+            if grandchildren:
+                stack.append((path, iter(grandchildren.items())))
+                break
+        else:
+            stack.pop()
+    return summary
 
 
 def flat_nodes(node, level):
     """The contract's ``nodes``: one entry per descendant."""
-    return [
-        {
-            "level": ",".join(path),
-            "name": name,
-            "status": child.get("status"),
-            "outcome": child.get("outcome"),
-            "message": child.get("message"),
-            "excludable": bool((child.get("details") or {}).get("excludable", False)),
-        }
-        for path, name, child in descendants(node, level)
-    ]
-
-
-def count_outcomes(nodes):
-    """Descendants by outcome; unfinished ones count as IN_PROGRESS. The five keys are always present."""
-    counts = dict((outcome, 0) for outcome in OUTCOMES + ("IN_PROGRESS",))
-    for entry in nodes:
-        key = entry["outcome"] if entry["status"] == FINISHED else "IN_PROGRESS"
-        key = key or "UNKNOWN"
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+    return summarize(node, level).nodes
 
 
 def progress(node):
@@ -127,9 +187,9 @@ def progress(node):
     return {"percent": details.get("percent"), "steps": steps}
 
 
-def unfinished_levels(node, level, nodes, include_children):
+def unfinished_levels(node, level, summary, include_children):
     """Levels still running: the node itself, then (when its children count) unfinished descendants."""
     levels = [] if is_finished(node) else [",".join(level)]
     if include_children:
-        levels.extend(entry["level"] for entry in nodes if entry["status"] != FINISHED)
+        levels.extend(summary.unfinished)
     return levels

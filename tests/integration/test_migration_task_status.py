@@ -85,7 +85,7 @@ def test_tree_over_pages_merged_in_each_next_style(simulator, run_tasks, next_st
     assert not result.get("failed"), result
     assert sorted(result["tree"]["children"]) == sorted(CHECKS)
     assert [n["name"] for n in result["nodes"]] == sorted(CHECKS)  # no duplicates from overlapping pages
-    assert result["counts"] == {"SUCCESS": 3, "WARNING": 1, "FAILED": 2, "SKIPPED": 1, "IN_PROGRESS": 0}
+    assert result["counts"] == {"SUCCESS": 3, "WARNING": 1, "FAILED": 2, "SKIPPED": 1, "INCOMPLETE": 0, "CANCELLED": 0, "IN_PROGRESS": 0}
     assert result["excludable_failures"] == ["AnonPermission"]
     assert result["changed"] is False and result["polls"] == 1
     assert len(status_requests(sim)) >= 4  # 7 children, 2 per page with overlap: at least 4 pages
@@ -261,7 +261,7 @@ def test_bad_input_fails_before_any_request(simulator, run_tasks):
             {"name": "both_ids", MODULE: {"job_id": JOB, "task_id": "chk-1", "task_type": "check"}},
             {"name": "neither_id", MODULE: {"job_id": JOB}},
             {"name": "bad_type", MODULE: {"job_id": JOB, "task_type": "cleanup"}},
-            {"name": "bad_outcome", MODULE: {"job_id": JOB, "task_id": "chk-1", "fail_on_outcomes": ["BROKEN"]}},
+            {"name": "bad_outcome", MODULE: {"job_id": JOB, "task_id": "chk-1", "fail_on_outcomes": ["FAILED", "BROKEN"]}},
             {"name": "bad_number", MODULE: {"job_id": JOB, "task_id": "chk-1", "wait_timeout": "soon"}},
             {"name": "plain_http", MODULE: {"job_id": JOB, "task_id": "chk-1", "api_url": "http://api.example.com"}},
             {"name": "no_scheme", MODULE: {"job_id": JOB, "task_id": "chk-1", "api_url": "api.atlassian.com"}},
@@ -273,7 +273,7 @@ def test_bad_input_fails_before_any_request(simulator, run_tasks):
         "both_ids": "mutually exclusive",
         "neither_id": "one of the following is required",
         "bad_type": "task_type",
-        "bad_outcome": "fail_on_outcomes",
+        "bad_outcome": "fail_on_outcomes: 'BROKEN' is not an outcome",
         "bad_number": "wait_timeout",
         "plain_http": "plain http",
         "no_scheme": "api_url",
@@ -303,3 +303,83 @@ def test_token_never_appears_at_high_verbosity(simulator, run_tasks):
     assert run["read"]["failed"] and run["unauth"]["failed"]
     for text in (run.stdout, run.stderr, run.log, repr(run.results)):
         assert token not in text and basic not in text
+
+
+REFUSAL = "Task already running for given jobId = %s with taskId = mig-earlier" % JOB
+
+
+def cancelled_tree():
+    return {
+        "finish": 3,
+        "message": {"CANCELLED": "Migration was cancelled"},
+        "children": {
+            "check": {"finish": 1, "outcome": "SUCCESS"},
+            "migrate": {
+                "children": {
+                    "projects": {"outcome": "success"},
+                    "usersAndGroups": {"suspend": [1, 3], "outcome": "CANCELLED"},
+                    "apps": {"outcome": "INCOMPLETE", "message": "2 of 3 apps migrated"},
+                },
+            },
+        },
+    }
+
+
+def test_refused_task_ends_a_wait_on_a_missing_level_at_once(simulator, run_tasks):
+    sim = simulator(
+        scenario(
+            [
+                task("mig-refused", "migrate", {"finish": 0, "outcome": "FAILED", "message": REFUSAL}),
+                task("mig-cancelled", "migrate", cancelled_tree()),
+                task("mig-running", "migrate", {"finish": None, "children": {"check": {"appear": 10**6}}}),
+            ]
+        )
+    )
+    wait = {"job_id": JOB, "level": "check", "wait": True, "wait_sleep": 1, "wait_timeout": 600}
+    run = run_tasks(
+        connection_env(sim),
+        [
+            {"name": "refused", MODULE: dict(wait, task_id="mig-refused")},
+            {"name": "refused_gated", MODULE: dict(wait, task_id="mig-refused", fail_on_outcomes=["failed"], summary_only=True)},
+            {"name": "running_root", MODULE: dict(wait, task_id="mig-running", wait_timeout=2, fail_on_timeout=False)},
+            {
+                "name": "cancelled",
+                MODULE: dict(wait, task_id="mig-cancelled", level="migrate", wait_sleep=0, wait_for_children=True, fail_on_outcomes=["Incomplete"]),
+            },
+        ],
+    )
+    refused = run["refused"]
+    assert not refused.get("failed"), refused.get("msg")
+    assert refused["finished"] is True and refused["missing_levels"] == ["check"] and refused["level"] == ["check"]
+    assert (refused["status"], refused["outcome"], refused["message"]) == ("FINISHED", "FAILED", REFUSAL)
+    assert refused["polls"] == 1 and refused["elapsed"] < 60 and refused["timed_out"] is False
+    gated = run["refused_gated"]
+    assert gated["failed"] and REFUSAL in gated["msg"] and "level check is missing" in gated["msg"]
+    assert gated["tree"] is None and gated["nodes"] == [] and gated["missing_levels"] == ["check"]
+    running = run["running_root"]
+    assert running["timed_out"] and not running["finished"] and running["missing_levels"] == []
+    assert "Level not found" in running["last_problem"]
+    cancelled = run["cancelled"]
+    assert cancelled["failed"] and "migrate,apps (INCOMPLETE): 2 of 3 apps migrated" in cancelled["msg"]
+    assert cancelled["outcome"] == "CANCELLED" and "finished with outcome CANCELLED" in cancelled["msg"]
+    assert cancelled["counts"] == {"SUCCESS": 1, "WARNING": 0, "FAILED": 0, "SKIPPED": 0, "INCOMPLETE": 1, "CANCELLED": 1, "IN_PROGRESS": 0}
+    assert cancelled["polls"] == 3  # SUSPENDED (ticks 1 and 2) counted as unfinished
+
+
+def test_summary_only_and_last_problem(simulator, run_tasks):
+    sim = simulator(scenario([task("chk-1", "check", check_tree(finish=3))], pagination={"status_page_size": 2}))
+    sim.add_fault({"match": {"method": "GET", "path": "/status$"}, "kind": "html", "status": 502, "times": 1, "after": 1})
+    common = {"job_id": JOB, "task_id": "chk-1", "wait": True, "wait_sleep": 0, "retries": 0}
+    run = run_tasks(
+        connection_env(sim),
+        [
+            {"name": "summary", MODULE: dict(common, summary_only=True)},
+            {"name": "full", MODULE: dict(common)},
+        ],
+    )
+    summary, full = run["summary"], run["full"]
+    assert not summary.get("failed") and not full.get("failed"), (summary.get("msg"), full.get("msg"))
+    assert summary["tree"] is None and summary["nodes"] == [] and full["tree"]["children"] and len(full["nodes"]) == len(CHECKS)
+    for key in ("counts", "failed_levels", "warning_levels", "excludable_failures", "unfinished", "status", "outcome", "finished", "missing_levels"):
+        assert summary[key] == full[key], key
+    assert "HTML page" in summary["last_problem"] and full["last_problem"] is None

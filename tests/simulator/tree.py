@@ -2,6 +2,7 @@
 
 PENDING = "PENDING"
 IN_PROGRESS = "IN_PROGRESS"
+SUSPENDED = "SUSPENDED"
 FINISHED = "FINISHED"
 
 
@@ -21,6 +22,7 @@ class Node:
         "progress",
         "running_message",
         "start",
+        "suspend",
     )
 
     def __init__(self, name, appear, start, finish):
@@ -34,6 +36,7 @@ class Node:
         self.pending_message = None
         self.details = None
         self.progress = None
+        self.suspend = None
         self.children = []
         self.index = {}
 
@@ -49,6 +52,8 @@ class Node:
         if tick < self.start:
             return PENDING
         if self.finish is None or tick < self.finish:
+            if self.suspend is not None and tick >= self.suspend[0] and (self.suspend[1] is None or tick < self.suspend[1]):
+                return SUSPENDED
             return IN_PROGRESS
         return FINISHED
 
@@ -59,7 +64,8 @@ class Node:
 
     def message(self):
         if isinstance(self.messages, dict):
-            return self.messages.get(self.outcome)
+            by_outcome = {outcome.upper(): text for outcome, text in self.messages.items()}
+            return by_outcome.get(self.outcome.upper())
         return self.messages
 
     def visible_children(self, tick):
@@ -83,7 +89,7 @@ class Node:
                 data["message"] = message
             if self.details is not None:
                 data["details"] = dict(self.details)
-        elif status == IN_PROGRESS:
+        elif status in (IN_PROGRESS, SUSPENDED):
             if self.running_message is not None:
                 data["message"] = self.running_message
             data["progressDetails"] = self._progress(tick)

@@ -4,6 +4,9 @@ A spec is a mapping with the optional keys of ``NODE_KEYS``. ``appear``, ``start
 ``finish`` are inherited from the parent when absent (``finish: null`` = never finishes).
 ``generate`` creates ``count`` children named ``name.format(i=...)``; in a generator the times
 may be ``[first, last]`` to spread them linearly over the generated children.
+``suspend: [from, until]`` shows a running node as SUSPENDED from tick ``from`` until ``until``
+(``null``: until it finishes). Outcomes are accepted in any case and sent as written, since the
+service's case is not documented and clients must compare without it.
 """
 
 import copy
@@ -11,9 +14,13 @@ import copy
 from .tree import Node
 from .validate import ScenarioError, check_bool, check_choice, check_keys, check_list, check_number, check_str
 
-OUTCOMES = ("SUCCESS", "WARNING", "FAILED", "SKIPPED")
+# MapiOutcome of the CMA (api-service-behaviour 3.2): the four documented ones, INCOMPLETE and CANCELLED.
+OUTCOMES = ("SUCCESS", "WARNING", "FAILED", "SKIPPED", "INCOMPLETE", "CANCELLED")
+# What ``auto`` picks over the children: the first of these that any child has.
+WORST_FIRST = ("FAILED", "CANCELLED", "INCOMPLETE", "WARNING")
 TIME_KEYS = ("appear", "start", "finish")
 NODE_KEYS = TIME_KEYS + (
+    "suspend",
     "outcome",
     "message",
     "running_message",
@@ -40,12 +47,15 @@ def _fields(spec, path, ranged=False):
     for key in TIME_KEYS:
         if key in spec:
             _time(spec[key], path, key, ranged)
+    if "suspend" in spec:
+        _suspend(spec["suspend"], path + ".suspend")
     if "outcome" in spec:
-        check_choice(spec["outcome"], path + ".outcome", OUTCOMES + ("auto",))
+        outcome = spec["outcome"]
+        check_choice(outcome.upper() if isinstance(outcome, str) and outcome != "auto" else outcome, path + ".outcome", OUTCOMES + ("auto",))
     message = spec.get("message")
     if isinstance(message, dict):
         for outcome, text in message.items():
-            check_choice(outcome, path + ".message", OUTCOMES)
+            check_choice(outcome.upper() if isinstance(outcome, str) else outcome, path + ".message", OUTCOMES)
             check_str(text, "%s.message.%s" % (path, outcome))
     elif message is not None:
         check_str(message, path + ".message")
@@ -68,6 +78,13 @@ def _fields(spec, path, ranged=False):
             check_keys(step, step_path, ("name", "total"), required=("name", "total"))
             check_str(step["name"], step_path + ".name")
             check_number(step["total"], step_path + ".total", minimum=0, integer=True)
+
+
+def _suspend(value, path):
+    if not isinstance(value, list) or len(value) != 2:
+        raise ScenarioError("%s: must be [from, until] (until may be null)" % path)
+    check_number(value[0], path + "[0]", minimum=0)
+    check_number(value[1], path + "[1]", minimum=value[0], allow_none=True)
 
 
 def _generator(gen, path):
@@ -123,8 +140,8 @@ def _generated(gen):
 
 
 def aggregate(outcomes):
-    outcomes = list(outcomes)
-    for worst in ("FAILED", "WARNING"):
+    outcomes = [outcome.upper() for outcome in outcomes]
+    for worst in WORST_FIRST:
         if worst in outcomes:
             return worst
     if outcomes and all(o == "SKIPPED" for o in outcomes):
@@ -145,6 +162,7 @@ def compile_tree(spec, keep=None, transform=None):
 def _compile(spec, name, path, inherited, keep, transform):
     times = {key: spec.get(key, inherited[key]) for key in TIME_KEYS}
     node = Node(name, times["appear"], times["start"], times["finish"])
+    node.suspend = spec.get("suspend")
     specs = {}
     for gen in spec.get("generate") or []:
         specs.update(_generated(gen))

@@ -9,14 +9,16 @@ import pytest
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tree import (
-    count_outcomes,
     flat_nodes,
     merge_nodes,
     parse_level,
     progress,
+    summarize,
     unfinished_levels,
     validate_node,
 )
+
+SEVEN_KEYS = {"SUCCESS": 0, "WARNING": 0, "FAILED": 0, "SKIPPED": 0, "INCOMPLETE": 0, "CANCELLED": 0, "IN_PROGRESS": 0}
 
 
 def node(status="FINISHED", outcome="SUCCESS", **extra):
@@ -57,7 +59,16 @@ def test_merge_children_by_name_over_overlapping_pages():
     assert list(merged["children"]) == ["A", "B", "C"]
     assert merged["children"]["B"]["outcome"] == "WARNING"
     assert merged["message"] == "new" and merged["status"] == "FINISHED"
-    assert "C" not in page1["children"]  # inputs are not modified
+    assert "B" in page2["children"] and page2["children"]["C"] is merged["children"]["C"]  # the page is adopted, not copied
+
+
+def test_merge_is_in_place_so_many_pages_cost_what_they_hold():
+    first = node("IN_PROGRESS", None, children={"P0": node()})
+    children = first["children"]
+    merged = first
+    for index in range(1, 50):
+        merged = merge_nodes(merged, node("IN_PROGRESS", None, children={"P%d" % index: node()}))
+    assert merged is first and merged["children"] is children and len(children) == 50
 
 
 def test_merge_nested_children():
@@ -94,15 +105,51 @@ def test_flat_nodes_from_root_level():
     assert flat_nodes({"children": {"check": node()}}, [])[0]["level"] == "check"
 
 
-def test_counts_always_have_the_five_keys():
-    assert count_outcomes([]) == {"SUCCESS": 0, "WARNING": 0, "FAILED": 0, "SKIPPED": 0, "IN_PROGRESS": 0}
-    counts = count_outcomes(flat_nodes(MIGRATE, ["migrate"]))
-    assert counts == {"SUCCESS": 2, "WARNING": 1, "FAILED": 1, "SKIPPED": 0, "IN_PROGRESS": 1}
+def test_counts_always_have_the_seven_keys():
+    assert summarize(node(), []).counts == SEVEN_KEYS
+    counts = summarize(MIGRATE, ["migrate"]).counts
+    assert counts == dict(SEVEN_KEYS, SUCCESS=2, WARNING=1, FAILED=1, IN_PROGRESS=1)
 
 
-def test_counts_keep_undocumented_outcomes():
-    counts = count_outcomes([{"status": "FINISHED", "outcome": "ERROR"}, {"status": "FINISHED", "outcome": None}])
-    assert counts["ERROR"] == 1 and counts["UNKNOWN"] == 1
+def test_counts_keep_undocumented_outcomes_in_upper_case():
+    tree = node(children={"a": node("FINISHED", "Error"), "b": node("FINISHED", None), "c": node("FINISHED", "ERROR")})
+    counts = summarize(tree, []).counts
+    assert counts["ERROR"] == 2 and counts["UNKNOWN"] == 1 and "Error" not in counts
+    assert [e["outcome"] for e in summarize(tree, []).unknown] == ["Error", None, "ERROR"]
+
+
+def test_new_outcomes_and_statuses_counted_without_case():
+    tree = node(
+        children={
+            "inc": node("FINISHED", "INCOMPLETE"),
+            "can": node("finished", "cancelled"),
+            "fail": node("Finished", "failed"),
+            "warn": node("FINISHED", "Warning"),
+            "susp": node("SUSPENDED", None),
+            "pend": node("PENDING", None),
+        }
+    )
+    summary = summarize(tree, ["migrate"])
+    assert summary.counts == dict(SEVEN_KEYS, INCOMPLETE=1, CANCELLED=1, FAILED=1, WARNING=1, IN_PROGRESS=2)
+    assert summary.failed_levels == ["migrate,fail"] and summary.warning_levels == ["migrate,warn"]
+    assert summary.unfinished == ["migrate,susp", "migrate,pend"] and summary.unknown == []
+    assert unfinished_levels(node("SUSPENDED", None), ["migrate"], summary, include_children=False) == ["migrate"]
+
+
+@pytest.mark.parametrize("value,expected", [(True, True), ("true", False), (1, False), ("True", False), (False, False), (None, False)])
+def test_excludable_only_when_json_true(value, expected):
+    tree = node(children={"AnonPermission": node("FINISHED", "FAILED", details={"excludable": value})})
+    summary = summarize(tree, ["check"])
+    assert summary.nodes[0]["excludable"] is expected
+    assert summary.excludable_failures == (["AnonPermission"] if expected else [])
+
+
+def test_summary_without_nodes_keeps_only_what_a_gate_lists():
+    full = summarize(MIGRATE, ["migrate"])
+    lean = summarize(MIGRATE, ["migrate"], keep_nodes=False)
+    assert [e["level"] for e in lean.nodes] == ["migrate,projects,OPS", "migrate,usersAndGroups"]
+    for key in ("counts", "failed_levels", "warning_levels", "excludable_failures", "unfinished"):
+        assert getattr(lean, key) == getattr(full, key)
 
 
 def test_progress_only_when_supported():
@@ -117,11 +164,11 @@ def test_progress_only_when_supported():
 
 
 def test_unfinished_levels_node_then_children():
-    nodes = flat_nodes(MIGRATE, ["migrate"])
-    assert unfinished_levels(MIGRATE, ["migrate"], nodes, include_children=False) == ["migrate"]
-    assert unfinished_levels(MIGRATE, ["migrate"], nodes, include_children=True) == ["migrate", "migrate,apps"]
+    summary = summarize(MIGRATE, ["migrate"])
+    assert unfinished_levels(MIGRATE, ["migrate"], summary, include_children=False) == ["migrate"]
+    assert unfinished_levels(MIGRATE, ["migrate"], summary, include_children=True) == ["migrate", "migrate,apps"]
     done = node(children={"apps": node("IN_PROGRESS", None)})
-    assert unfinished_levels(done, ["migrate"], flat_nodes(done, ["migrate"]), include_children=False) == []
+    assert unfinished_levels(done, ["migrate"], summarize(done, ["migrate"]), include_children=False) == []
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,18 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import AuthenticationError, NotVisibleYet, ServerError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    AuthenticationError,
+    NotVisibleYet,
+    RateLimitedError,
+    ServerError,
+    UnexpectedResponseError,
+)
 from ansible_collections.migrationops.atlassian.plugins.module_utils._task_status import (
     TaskStatusWatcher,
     build_result,
     gate_message,
+    normalize_outcomes,
     timeout_message,
 )
 
@@ -35,13 +42,21 @@ from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.
 
 
 class FakeApi:
-    """Answers status reads from a script of trees or exceptions; tasks by type from a dict."""
+    """Answers status reads from a script of trees or exceptions; tasks by type from a dict.
 
-    def __init__(self, statuses, tasks=None):
+    Reads of the task root (level ``[]``) while another level is asked for (``asked``) take their
+    answers from ``roots`` instead: by default a running root, under which a missing level is
+    only not visible yet. ``status_calls`` counts the reads of the level asked for.
+    """
+
+    def __init__(self, statuses, tasks=None, roots=None):
         self.statuses = list(statuses)
+        self.roots = list(roots) if roots is not None else [{"status": "IN_PROGRESS"}]
+        self.asked = None
         self.tasks = tasks or {}
         self.status_calls = 0
         self.task_calls = 0
+        self.reads = []
 
     def newest_task(self, job_id, task_type):
         self.task_calls += 1
@@ -51,30 +66,38 @@ class FakeApi:
         return {"taskId": answer}
 
     def status_tree(self, job_id, task_id, level, expand_children):
-        self.status_calls += 1
-        answer = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        self.reads.append((list(level), expand_children))
+        script = self.roots if (self.asked and not level) else self.statuses
+        self.status_calls += script is self.statuses
+        answer = script.pop(0) if len(script) > 1 else script[0]
         if isinstance(answer, Exception):
             raise answer
         return answer
 
 
-def watch(api, wait=True, wait_for_children=False, timeout=100, interval=10, level=("check",), task_id="t1", task_type=None):
-    clock = FakeClock()
+def watch(api, wait=True, wait_for_children=False, timeout=100, interval=10, level=("check",), task_id="t1", task_type=None, **kwargs):
+    clock = kwargs.pop("clock", None) or FakeClock()
     watcher = TaskStatusWatcher(api, "job1", list(level), True, task_id=task_id, task_type=task_type)
-    return watcher.watch(wait, wait_for_children, timeout, interval, clock=clock.clock, sleep=clock.sleep)
+    api.asked = list(level)
+    return watcher.watch(wait, wait_for_children, timeout, interval, clock=clock.clock, sleep=clock.sleep, **kwargs)
+
+
+REFUSED_ROOT = {"status": "FINISHED", "outcome": "FAILED", "message": "Task already running for given jobId = job1 with taskId = t0"}
+SEVEN_KEYS = {"SUCCESS": 0, "WARNING": 0, "FAILED": 0, "SKIPPED": 0, "INCOMPLETE": 0, "CANCELLED": 0, "IN_PROGRESS": 0}
 
 
 def test_build_result_has_every_contract_key():
     result = build_result("job1", "t1", ["check"], CHECK_TREE, False)
     for key in (
         "job_id task_id level status outcome message finished progress tree nodes counts failed_levels "
-        "warning_levels excludable_failures unfinished timed_out elapsed polls changed"
+        "warning_levels excludable_failures unfinished timed_out elapsed polls changed missing_levels last_problem"
     ).split():
         assert key in result
     assert result["failed_levels"] == ["check,AnonPermission", "check,CloudFreeUserLimit"]
     assert result["warning_levels"] == ["check,AppLicenseCheck"]
     assert result["excludable_failures"] == ["AnonPermission"]
-    assert result["counts"] == {"SUCCESS": 0, "WARNING": 1, "FAILED": 2, "SKIPPED": 1, "IN_PROGRESS": 0}
+    assert result["counts"] == dict(SEVEN_KEYS, WARNING=1, FAILED=2, SKIPPED=1)
+    assert result["missing_levels"] == [] and result["last_problem"] is None
     assert result["finished"] is True and result["unfinished"] == [] and result["changed"] is False
 
 
@@ -190,3 +213,166 @@ def test_task_type_resolved_once_it_is_listed():
     api.newest_task = newest
     result, dummy = watch(api, task_id=None, task_type="check")
     assert result["task_id"] == "task-new" and result["polls"] == 2 and api.task_calls == 2
+
+
+# -- terminal root (contract 0.2) -------------------------------------------------------------
+
+
+def test_level_missing_under_a_finished_root_ends_the_wait_at_once():
+    api = FakeApi([NotVisibleYet("Level not found: check")], roots=[REFUSED_ROOT])
+    result, problem = watch(api, timeout=86400, level=["check"])
+    assert result["finished"] is True and result["timed_out"] is False and result["polls"] == 1 and result["elapsed"] == 0
+    assert result["missing_levels"] == ["check"] and result["level"] == ["check"]
+    assert (result["status"], result["outcome"]) == ("FINISHED", "FAILED") and "Task already running" in result["message"]
+    assert result["tree"] == REFUSED_ROOT and result["nodes"] == [] and result["unfinished"] == []
+    assert problem is None
+    # the root is read without its children first, and with them once it is known to be final
+    assert api.reads == [(["check"], True), ([], False), ([], True)]
+
+
+def test_gate_applies_to_the_outcome_of_a_terminal_root():
+    api = FakeApi([NotVisibleYet("Level not found: check")], roots=[REFUSED_ROOT])
+    result, dummy = watch(api, level=["check"])
+    message = gate_message(result, ["FAILED"], False)
+    assert "level check is missing" in message and "Task already running for given jobId = job1" in message
+    assert gate_message(result, ["WARNING"], False) is None
+
+
+def test_terminal_root_lists_the_failed_checks_it_holds():
+    root = {
+        "status": "FINISHED",
+        "outcome": "FAILED",
+        "message": "At least one Preflight check has failed.",
+        "children": {"check": dict(CHECK_TREE, children={"AnonPermission": CHECK_TREE["children"]["AnonPermission"]})},
+    }
+    api = FakeApi([NotVisibleYet("Level not found: migrate")], roots=[root])
+    result, dummy = watch(api, level=["migrate"], wait_for_children=True)
+    assert result["finished"] and result["missing_levels"] == ["migrate"]
+    assert result["failed_levels"] == ["check", "check,AnonPermission"] and result["excludable_failures"] == ["AnonPermission"]
+    assert "check,AnonPermission (FAILED, excludable)" in gate_message(result, ["FAILED"], True)
+
+
+def test_level_missing_under_an_unfinished_root_is_not_visible_yet():
+    running_root = {"status": "IN_PROGRESS", "message": "Preflight checks are running"}
+    missing = NotVisibleYet("task t1 of job job1 at level check is not visible: HTTP 404 Level not found: check")
+    api = FakeApi([missing, missing, CHECK_TREE], roots=[running_root])
+    result, dummy = watch(api, level=["check"])
+    assert result["finished"] and result["polls"] == 3 and result["missing_levels"] == [] and result["outcome"] == "FAILED"
+    assert result["last_problem"] == "poll 2: " + str(missing)
+
+
+def test_a_missing_task_is_not_visible_whatever_level():
+    api = FakeApi([NotVisibleYet("Level not found")], roots=[NotVisibleYet("Task not found with ID: t1")])
+    result, problem = watch(api, wait=False, level=["check"])
+    assert not result["finished"] and "Task not found" in str(problem) and "Task not found" in result["last_problem"]
+
+
+def test_a_missing_root_level_does_not_read_the_root_again():
+    api = FakeApi([NotVisibleYet("Task not found")], roots=[REFUSED_ROOT])
+    dummy, problem = watch(api, wait=False, level=[])
+    assert isinstance(problem, NotVisibleYet) and api.status_calls == 1
+
+
+# -- outcomes and statuses (contract 0.2) -----------------------------------------------------
+
+
+def test_suspended_counts_as_unfinished():
+    suspended = {"status": "SUSPENDED", "children": {"apps": {"status": "SUSPENDED"}}}
+    result, dummy = watch(FakeApi([suspended]), timeout=30, level=["migrate"], wait_for_children=True)
+    assert result["timed_out"] and not result["finished"] and result["counts"]["IN_PROGRESS"] == 1
+    assert result["unfinished"] == ["migrate", "migrate,apps"]
+
+
+@pytest.mark.parametrize("outcome", ["INCOMPLETE", "CANCELLED", "cancelled", "Incomplete"])
+def test_new_outcomes_fail_their_gate_whatever_the_case(outcome):
+    tree = {"status": "FINISHED", "outcome": outcome, "message": "stopped", "children": {"apps": {"status": "finished", "outcome": outcome}}}
+    result = build_result("j", "t", ["migrate"], tree, True)
+    assert result["counts"][outcome.upper()] == 1
+    assert "finished with outcome %s (stopped)" % outcome in gate_message(result, normalize_outcomes([outcome.lower()]), True)
+    assert gate_message(result, ["FAILED"], True) is None
+
+
+def test_gate_compares_outcomes_without_case():
+    tree = dict(CHECK_TREE, outcome="failed")
+    assert gate_message(build_result("j", "t", ["check"], tree, False), normalize_outcomes(["Failed"]), False) is not None
+
+
+def test_gate_fails_closed_on_an_unknown_outcome_naming_it():
+    tree = {"status": "FINISHED", "outcome": "PARTIAL", "message": "half done"}
+    result = build_result("j", "t", ["migrate"], tree, False)
+    message = gate_message(result, ["FAILED"], False)
+    assert "unknown outcome" in message and "PARTIAL" in message
+    assert gate_message(result, [], False) is None  # no gate, nothing to fail
+
+
+def test_gate_fails_closed_on_an_unknown_descendant_outcome_with_wait_for_children():
+    tree = {"status": "FINISHED", "outcome": "SUCCESS", "children": {"apps": {"status": "FINISHED", "outcome": "ABORTED"}}}
+    assert gate_message(build_result("j", "t", ["migrate"], tree, False), ["FAILED"], False) is None
+    message = gate_message(build_result("j", "t", ["migrate"], tree, True), ["FAILED"], True)
+    assert "ABORTED at migrate,apps" in message
+
+
+def test_fail_on_outcomes_normalized_and_checked():
+    assert normalize_outcomes(["failed", "Cancelled", "FAILED", "incomplete"]) == ["FAILED", "CANCELLED", "INCOMPLETE"]
+    with pytest.raises(ValueError) as info:
+        normalize_outcomes(["FAILED", "BROKEN"])
+    assert "BROKEN" in str(info.value) and "CANCELLED" in str(info.value)
+
+
+# -- last problem, deadlines, summary only ----------------------------------------------------
+
+
+def test_last_problem_is_in_the_result_and_the_timeout_message():
+    refused = UnexpectedResponseError("refusing to follow 'links.next' to another host (https://evil.example)", endpoint="GET /x/status")
+    api = FakeApi([NotVisibleYet("Level not found"), refused], roots=[{"status": "IN_PROGRESS"}])
+    result, dummy = watch(api, timeout=20, interval=10)
+    assert result["timed_out"] and result["last_problem"] == "poll 3: GET /x/status: " + refused.message
+    assert "last problem: poll 3: GET /x/status: refusing to follow 'links.next'" in timeout_message(result, 20)
+
+
+def test_last_problem_never_shows_a_query_string():
+    api = FakeApi([ServerError("bad gateway at https://proxy.example/x?X-Amz-Signature=secretsig123", status=502)])
+    result, dummy = watch(api, wait=False)
+    assert "secretsig123" not in result["last_problem"] and "?<redacted>" in result["last_problem"]
+
+
+@pytest.mark.parametrize("retry_after", [86400, float("inf")])
+def test_retry_after_never_sleeps_past_the_wait(retry_after):
+    limited = RateLimitedError("slow down", status=429)
+    limited.retry_after = retry_after
+    clock = FakeClock()
+    result, dummy = watch(FakeApi([limited]), timeout=30, interval=10, clock=clock)
+    assert result["timed_out"] and result["elapsed"] <= 30 and sum(clock.sleeps) <= 30
+
+
+def test_retry_after_without_wait_does_not_sleep():
+    limited = RateLimitedError("slow down", status=429)
+    limited.retry_after = 86400
+    clock = FakeClock()
+    dummy, problem = watch(FakeApi([limited]), wait=False, clock=clock)
+    assert problem is limited and clock.sleeps == []
+
+
+def test_retry_after_beyond_the_interval_is_honoured_within_the_wait():
+    limited = RateLimitedError("slow down", status=429)
+    limited.retry_after = 25
+    clock = FakeClock()
+    result, dummy = watch(FakeApi([limited, CHECK_TREE]), timeout=100, interval=10, clock=clock)
+    assert result["finished"] and clock.sleeps == [15, 10]
+
+
+def test_summary_only_keeps_every_summary_key():
+    full, dummy = watch(FakeApi([CHECK_TREE]))
+    lean, dummy = watch(FakeApi([CHECK_TREE]), summary_only=True)
+    assert lean["tree"] is None and lean["nodes"] == [] and full["tree"] == CHECK_TREE and len(full["nodes"]) == 4
+    for key in set(full) - {"tree", "nodes"}:
+        assert lean[key] == full[key], key
+
+
+def test_summary_only_gate_still_names_the_failing_checks():
+    clock = FakeClock()
+    watcher = TaskStatusWatcher(FakeApi([CHECK_TREE]), "job1", ["check"], True, task_id="t1")
+    result, dummy = watcher.watch(True, False, 100, 10, clock=clock.clock, sleep=clock.sleep, summary_only=True)
+    message = gate_message(result, ["FAILED"], False, watcher.summary.nodes)
+    assert result["nodes"] == [] and "check,AnonPermission (FAILED, excludable)" in message and "CloudFreeUserLimit" in message
+    assert [entry["name"] for entry in watcher.summary.nodes] == ["AnonPermission", "CloudFreeUserLimit", "AppLicenseCheck", "CloudSiteNotEmpty"]

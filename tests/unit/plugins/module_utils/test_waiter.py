@@ -5,7 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import wait_for
+from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import honour_retry_after, wait_for
 from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import FakeClock
 
 
@@ -53,3 +53,32 @@ def test_slow_polls_count_against_the_timeout():
 
     result = wait_for(slow_poll, lambda v: False, timeout=60, interval=10, clock=fake.clock, sleep=fake.sleep)
     assert result.timed_out and result.polls == 2 and result.elapsed == 60
+
+
+class Limited(Exception):
+    def __init__(self, retry_after):
+        super(Limited, self).__init__("429")
+        self.retry_after = retry_after
+
+
+def test_retry_after_beyond_the_interval_sleeps_the_difference():
+    fake = FakeClock()
+    honour_retry_after(Limited(40), 15, fake.sleep, remaining=600)
+    assert fake.sleeps == [25]
+
+
+def test_retry_after_never_sleeps_past_the_end_of_the_wait():
+    fake = FakeClock()
+    honour_retry_after(Limited(86400), 15, fake.sleep, remaining=100)
+    honour_retry_after(Limited(float("inf")), 15, fake.sleep, remaining=50)
+    honour_retry_after(Limited(86400), 15, fake.sleep, remaining=0)
+    honour_retry_after(Limited(86400), 15, fake.sleep, remaining=-3)
+    assert fake.sleeps == [100, 50]
+
+
+def test_retry_after_within_the_interval_or_absent_sleeps_nothing():
+    fake = FakeClock()
+    honour_retry_after(Limited(10), 15, fake.sleep, remaining=600)
+    honour_retry_after(Limited(None), 15, fake.sleep, remaining=600)
+    honour_retry_after(ValueError("no retry_after"), 15, fake.sleep, remaining=600)
+    assert fake.sleeps == []
