@@ -1,19 +1,32 @@
 """Benchmark 3, downloads: ID mapping reports of 10 MB, 100 MB and 1 GB fetched by
-``idmapping_job``, by ``curl`` and by ``ansible.builtin.get_url`` from the same simulator.
+``idmapping_job`` and by its baselines, measured in the same run.
 
-The report jobs exist and are finished (``preexisting``), so the module makes one status read
-and one link request before the download; curl and get_url get a fresh presigned link from the
-harness. Each tool is measured as a process (curl) or module process (wrapper): wall, CPU, peak
-RSS. Throughput is given end to end (size / wall) and marginal (extra bytes / extra wall time
-over the next smaller size), which takes off each tool's fixed cost (for the module: Ansible's
-module start-up, a status read and a link request) and leaves its streaming rate. "simulator
-alone" is curl writing to /dev/null: the most the simulator serves. Files go to a tmpfs
-(/dev/shm) unless BENCH_DOWNLOAD_DIR says otherwise, so the disk is not what is measured.
+Two servers of the same report: the simulator (a Python server on the same two cores, which
+caps any client near 0.7x) and a ``sendfile`` server of the simulator's report written to a
+file (``benchmarks/sendfile_server.py``: the kernel copies it, so the client is what is
+measured). The module reaches the sendfile server through the simulator's ``s3_base_url``.
+
+Tools: ``curl`` (plain, the baseline of the throughput goals), ``idmapping_job``,
+``ansible.builtin.get_url`` (10 MB and 100 MB), ``curl | openssl dgst -sha256`` (the hashing
+baseline: the system sha256sum has no SHA-NI and would flatter us), and, at the largest size, to
+a directory on disk: ``curl -o f && sync f`` against ``idmapping_job`` (which fsyncs). The report
+jobs exist and are finished (``preexisting``): the module makes one status read and one link
+request before the download; curl and get_url get a fresh presigned link from the harness.
+
+Each tool is measured as a process (curl) or module process (wrapper): wall, CPU, peak RSS.
+Ratios are of process wall times (medians); "MB/s marginal" (extra bytes / extra wall over the
+next smaller size) takes off each tool's fixed cost (for the module: Ansible's module start-up,
+a status read and a link request). Files go to a tmpfs (/dev/shm) unless BENCH_DOWNLOAD_DIR says
+otherwise; the disk comparison uses BENCH_DOWNLOAD_DISK_DIR (default: the benchmark work
+directory). BENCH_DOWNLOAD_REPS sets the runs per tool (default 5).
 """
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 
 import requests
 
@@ -24,10 +37,30 @@ from .simulator import SimulatorProcess
 
 MB = 10**6
 SIZES = {"10 MB": 10 * MB, "100 MB": 100 * MB, "1 GB": 1000 * MB}
-REPS = 3
-TOOLS = ("simulator alone", "curl", "idmapping_job", "get_url")
-RSS_LIMIT_MB = 80
+REPS = int(os.environ.get("BENCH_DOWNLOAD_REPS") or 5)
+SIM, SENDFILE = "simulator", "sendfile"
+# (tool, server, storage); storage "disk" only at the largest size, get_url only below 1 GB.
+TOOLS = (
+    ("server alone", SIM, "null"),
+    ("curl", SIM, "tmpfs"),
+    ("idmapping_job", SIM, "tmpfs"),
+    ("get_url", SIM, "tmpfs"),
+    ("server alone", SENDFILE, "null"),
+    ("curl", SENDFILE, "tmpfs"),
+    ("curl | openssl dgst -sha256", SENDFILE, "null"),
+    ("idmapping_job", SENDFILE, "tmpfs"),
+    ("curl -o f && sync f", SENDFILE, "disk"),
+    ("idmapping_job", SENDFILE, "disk"),
+)
+GOALS = (
+    # (what, tool, baseline tool, server, storage, minimum ratio baseline wall / tool wall)
+    ("throughput vs plain curl, low-CPU server", "idmapping_job", "curl", SENDFILE, "tmpfs", 0.8),
+    ("throughput vs plain curl, simulator", "idmapping_job", "curl", SIM, "tmpfs", 0.65),
+    ("to disk vs curl -o f && sync f", "idmapping_job", "curl -o f && sync f", SENDFILE, "disk", 1.0),
+)
+RSS_LIMIT_MB = 50
 FLAT_MB = 5
+READY_TIMEOUT = 30
 
 
 def job_id(label):
@@ -38,8 +71,11 @@ def report_job(label, size):
     return {"job_id": job_id(label), "status": "SUCCESS", "product": "JIRA", "report": {"size_bytes": size}}
 
 
-def scenario(labels):
-    return {"name": "bench-downloads", "idmapping": {"preexisting": [report_job(label, SIZES[label]) for label in labels]}}
+def scenario(labels, s3_base_url=None):
+    result = {"name": "bench-downloads", "idmapping": {"preexisting": [report_job(label, SIZES[label]) for label in labels]}}
+    if s3_base_url:
+        result["s3_base_url"] = s3_base_url
+    return result
 
 
 def download_task(label, dest):
@@ -56,58 +92,107 @@ def served_size(url):
     return int(response.headers["Content-Length"])
 
 
+class SendfileServer:
+    """benchmarks/sendfile_server.py in a process of its own, serving ``path``."""
+
+    def __init__(self, path, directory):
+        self.path = path
+        self.ready = os.path.join(directory, "sendfile-ready")
+        self.proc = None
+        self.url = None
+
+    def __enter__(self):
+        if os.path.exists(self.ready):
+            os.remove(self.ready)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.sendfile_server", self.path, self.ready], cwd=root)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not os.path.exists(self.ready):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("the sendfile server did not start")
+            time.sleep(0.02)
+        with open(self.ready, encoding="ascii") as handle:
+            self.url = handle.read().strip()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def save_report(sim, label, path):
+    """The simulator's report, as served, written to ``path`` (the sendfile server's file)."""
+    with requests.get(fresh_link(sim, label), stream=True, timeout=60) as response, open(path, "wb") as handle:
+        response.raise_for_status()
+        for chunk in response.iter_content(4 * 1024 * 1024):
+            handle.write(chunk)
+
+
 class Downloads:
-    def __init__(self, ctx, sim, directory):
+    def __init__(self, ctx, sims, directories):
         self.ctx = ctx
-        self.sim = sim
-        self.directory = directory
+        self.sims = sims  # server name -> SimulatorProcess whose links lead to that server
+        self.directories = directories  # storage -> directory
 
-    def dests(self, tool):
-        return [os.path.join(self.directory, "%s-%d.csv" % (tool, rep)) for rep in range(REPS)]
+    def dests(self, tool, storage):
+        name = tool.split()[0]
+        return [os.path.join(self.directories.get(storage, self.directories["tmpfs"]), "%s-%d.csv" % (name, rep)) for rep in range(REPS)]
 
-    def collect(self, dests, size):
+    @staticmethod
+    def collect(dests, size):
         for dest in dests:
             actual = os.path.getsize(dest)
             os.remove(dest)
             if actual != size:
                 raise RuntimeError("%s has %d bytes instead of %d" % (dest, actual, size))
 
-    def with_curl(self, label, size, to_null):
+    def with_commands(self, tool, sim, label, size, storage):
         samples = []
-        for dest in self.dests("curl"):
-            usage = run_measured(["curl", "-sS", "-f", "-o", os.devnull if to_null else dest, fresh_link(self.sim, label)])
+        for dest in self.dests(tool, storage):
+            url = fresh_link(sim, label)
+            if tool == "server alone":
+                command = ["curl", "-sS", "-f", "-o", os.devnull, url]
+            elif tool == "curl":
+                command = ["curl", "-sS", "-f", "-o", dest, url]
+            elif tool.startswith("curl |"):
+                command = ["sh", "-c", 'curl -sS -f "$1" | openssl dgst -sha256 >/dev/null', "sh", url]
+            else:
+                command = ["sh", "-c", 'curl -sS -f -o "$1" "$2" && sync "$1"', "sh", dest, url]
+            usage = run_measured(command)
             if usage.returncode != 0:
-                raise RuntimeError("curl failed with rc %d" % usage.returncode)
-            if not to_null:
+                raise RuntimeError("%s failed with rc %d" % (tool, usage.returncode))
+            if storage in ("tmpfs", "disk"):
                 self.collect([dest], size)
             samples.append(usage)
         return samples
 
-    def with_playbook(self, tool, label, size):
-        dests = self.dests(tool)
+    def with_playbook(self, tool, sim, label, size, storage):
+        dests = self.dests(tool, storage)
         if tool == "idmapping_job":
             tasks = [download_task(label, dest) for dest in dests]
         else:
-            url = fresh_link(self.sim, label)
+            url = fresh_link(sim, label)
+            directory = os.path.dirname(dests[0])
             tasks = [
-                {"name": "Download", "ansible.builtin.get_url": {"url": url, "dest": dest, "tmp_dest": self.directory, "mode": "0600"}}
-                for dest in dests
+                {"name": "Download", "ansible.builtin.get_url": {"url": url, "dest": dest, "tmp_dest": directory, "mode": "0600"}} for dest in dests
             ]
-        run = self.ctx.playbooks.run("download-%s-%s" % (tool, label.replace(" ", "")), [play(tasks)], env=self.sim.env)
+        name = "download-%s-%s-%s" % (tool.replace(" ", ""), label.replace(" ", ""), storage)
+        run = self.ctx.playbooks.run(name, [play(tasks)], env=sim.env)
         self.collect(dests, size)
         return run.of(tool)
 
-    def measure(self, tool, label, size):
-        sim_cpu = self.sim.cpu()
-        if tool in ("simulator alone", "curl"):
-            samples = self.with_curl(label, size, to_null=tool == "simulator alone")
+    def measure(self, tool, server, label, size, storage):
+        sim = self.sims[server]
+        sim_cpu = sim.cpu()
+        if tool in ("idmapping_job", "get_url"):
+            samples = self.with_playbook(tool, sim, label, size, storage)
         else:
-            samples = self.with_playbook(tool, label, size)
+            samples = self.with_commands(tool, sim, label, size, storage)
         return {
             "wall": stat(s.wall for s in samples),
             "cpu": stat(s.cpu for s in samples),
             "rss": stat(s.max_rss_mb for s in samples),
-            "sim_cpu": (self.sim.cpu() - sim_cpu) / len(samples),
+            "sim_cpu": (sim.cpu() - sim_cpu) / len(samples),
         }
 
 
@@ -116,21 +201,39 @@ def download_directory(ctx):
     return tempfile.mkdtemp(prefix="migrationops-bench-", dir=base)
 
 
+def tools_for(label, largest):
+    return [
+        (tool, server, storage)
+        for tool, server, storage in TOOLS
+        if (storage != "disk" or label == largest) and (tool != "get_url" or label != "1 GB")
+    ]
+
+
 def run(ctx):
     labels = [label for label in SIZES if not (ctx.skip_1gb and label == "1 GB")]
     results, sizes = {}, {}
-    directory = download_directory(ctx)
+    directories = {
+        "tmpfs": download_directory(ctx),
+        "disk": tempfile.mkdtemp(prefix="bench-disk-", dir=os.environ.get("BENCH_DOWNLOAD_DISK_DIR") or ctx.directory),
+    }
+    sources = tempfile.mkdtemp(prefix="bench-sources-", dir=os.path.dirname(directories["tmpfs"]))
     try:
         with SimulatorProcess(scenario(labels), ctx.path("download", "sim")) as sim:
-            downloads = Downloads(ctx, sim, directory)
             for label in labels:
                 sizes[label] = served_size(fresh_link(sim, label))
-                for tool in TOOLS:
-                    ctx.progress("download: %s, %s, %d runs" % (tool, label, REPS))
-                    results[tool, label] = downloads.measure(tool, label, sizes[label])
+                save_report(sim, label, os.path.join(sources, job_id(label)))
+            for label in labels:
+                with SendfileServer(os.path.join(sources, job_id(label)), ctx.directory) as server:
+                    # Same job IDs, links to the sendfile server: the module runs as against S3.
+                    with SimulatorProcess(scenario(labels, server.url), ctx.path("download", "sim-sendfile")) as via_sendfile:
+                        downloads = Downloads(ctx, {SIM: sim, SENDFILE: via_sendfile}, directories)
+                        for tool, source, storage in tools_for(label, labels[-1]):
+                            ctx.progress("download: %s from the %s to %s, %s, %d runs" % (tool, source, storage, label, REPS))
+                            results[tool, source, storage, label] = downloads.measure(tool, source, label, sizes[label], storage)
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
-    return [table(labels, sizes, results, directory)]
+        for directory in list(directories.values()) + [sources]:
+            shutil.rmtree(directory, ignore_errors=True)
+    return [table(labels, sizes, results, directories)]
 
 
 def marginal_rate(size, wall, smaller_size, smaller_wall):
@@ -139,66 +242,83 @@ def marginal_rate(size, wall, smaller_size, smaller_wall):
     return (size - smaller_size) / MB / extra_wall if extra_wall > 0 else None
 
 
-def table(labels, sizes, results, directory):
+def table(labels, sizes, results, directories):
     result = Table(
         "3. Downloading an ID mapping report",
-        ["size", "tool", "runs", "wall s", "MB/s end to end", "MB/s marginal", "CPU s", "peak RSS MB", "simulator CPU s"],
+        ["size", "tool", "server", "to", "runs", "wall s", "MB/s end to end", "MB/s marginal", "CPU s", "peak RSS MB", "server CPU s"],
     )
-    rates = {}
     for index, label in enumerate(labels):
-        for tool in TOOLS:
-            r = results[tool, label]
+        for tool, server, storage in tools_for(label, labels[-1]):
+            r = results[tool, server, storage, label]
             raw = stat(sizes[label] / MB / wall for wall in r["wall"].values)
-            marginal = None
-            if index:
-                smaller = labels[index - 1]
-                marginal = marginal_rate(sizes[label], r["wall"].median, sizes[smaller], results[tool, smaller]["wall"].median)
-            rates[tool, label] = (raw.median, marginal, r["cpu"].median)
+            smaller = results.get((tool, server, storage, labels[index - 1])) if index else None
+            marginal = marginal_rate(sizes[label], r["wall"].median, sizes[labels[index - 1]], smaller["wall"].median) if smaller else None
             result.add(
                 label,
                 tool,
+                server,
+                storage,
                 REPS,
                 spread(r["wall"]),
                 spread(raw, 0),
-                "" if not index else ("%.0f" % marginal if marginal else "hidden by noise"),
+                "" if not smaller else ("%.0f" % marginal if marginal else "hidden by noise"),
                 spread(r["cpu"]),
                 spread(r["rss"], 1),
-                "%.2f" % r["sim_cpu"],
+                "%.2f" % r["sim_cpu"] if server == SIM else "",
             )
-        for tool in ("idmapping_job", "get_url"):
-            mine, curl = rates[tool, label], rates["curl", label]
-            result.add(
-                label,
-                "ratio %s / curl" % tool,
-                "",
-                ratio(results[tool, label]["wall"].median, results["curl", label]["wall"].median, 2),
-                ratio(mine[0], curl[0], 2),
-                ratio(mine[1], curl[1], 2) if mine[1] and curl[1] else "",
-                ratio(mine[2], curl[2], 1),
-                "",
-                "",
-            )
+        for _what, tool, baseline, server, storage, _goal in GOALS:
+            key, base = (tool, server, storage, label), (baseline, server, storage, label)
+            if key in results and base in results:
+                result.add(
+                    label,
+                    "ratio %s / %s" % (baseline, tool),
+                    server,
+                    storage,
+                    "",
+                    ratio(results[base]["wall"].median, results[key]["wall"].median, 2),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+        hashing = ("curl | openssl dgst -sha256", SENDFILE, "null", label), ("idmapping_job", SENDFILE, "tmpfs", label)
+        result.add(
+            label,
+            "ratio curl | openssl / idmapping_job",
+            SENDFILE,
+            "",
+            "",
+            ratio(results[hashing[0]]["wall"].median, results[hashing[1]]["wall"].median, 2),
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
     largest = labels[-1]
-    module_rss = [results["idmapping_job", label]["rss"].median for label in labels]
-    growth = module_rss[-1] - module_rss[0]
-    module, curl = rates["idmapping_job", largest], rates["curl", largest]
-    marginal_ratio = module[1] / curl[1] if module[1] and curl[1] else 0.0
+    for what, tool, baseline, server, storage, goal in GOALS:
+        figure = results[baseline, server, storage, largest]["wall"].median / results[tool, server, storage, largest]["wall"].median
+        result.notes.append(
+            "target: %s at %s: >= %.2fx (%s wall / idmapping_job wall, medians of %d): %.2fx, %s%s"
+            % (what, largest, goal, baseline, REPS, figure, "met" if figure >= goal else "NOT met", "" if largest == "1 GB" else " (1 GB skipped)")
+        )
+    rss = [results["idmapping_job", server, "tmpfs", label]["rss"].median for label in labels for server in (SIM, SENDFILE)]
+    growth = max(rss) - min(rss)
     result.notes.extend(
         [
-            "target: throughput >= 0.8x curl at %s: %.2fx marginal (streaming rate), %.2fx end to end, %s%s"
+            "target: module peak RSS <= %d MB: max %.1f MB, %s" % (RSS_LIMIT_MB, max(rss), "met" if max(rss) <= RSS_LIMIT_MB else "NOT met"),
+            "target: module peak RSS flat from 10 MB to %s: %+.1f MB, %s" % (largest, growth, "met" if growth <= FLAT_MB else "NOT met"),
+            "hashing baseline: curl | openssl dgst -sha256 from the sendfile server, %.2fx the module's wall at %s (reported, no goal)"
             % (
+                results["curl | openssl dgst -sha256", SENDFILE, "null", largest]["wall"].median
+                / results["idmapping_job", SENDFILE, "tmpfs", largest]["wall"].median,
                 largest,
-                marginal_ratio,
-                module[0] / curl[0],
-                "met" if marginal_ratio >= 0.8 else "NOT met",
-                "" if largest == "1 GB" else " (1 GB skipped)",
             ),
-            "target: module peak RSS under %d MB: max %.1f MB, %s"
-            % (RSS_LIMIT_MB, max(module_rss), "met" if max(module_rss) < RSS_LIMIT_MB else "NOT met"),
-            "target: peak RSS flat from 10 MB to %s: %+.1f MB, %s" % (largest, growth, "met" if abs(growth) <= FLAT_MB else "NOT met"),
-            "marginal = extra MB / extra median wall time over the next smaller size, which takes off each tool's fixed cost",
-            "downloads written to %s; idmapping_job also hashes (SHA-256) and fsyncs, curl and get_url do neither" % os.path.dirname(directory),
-            "get_url runs with tmp_dest in the download directory (its default would download to the remote tmp dir and copy)",
+            "ratios are process walls: the module's includes Ansible's module start-up, a status read and a link request; marginal takes them off",
+            "tmpfs downloads went to %s, disk ones to %s; idmapping_job hashes (SHA-256), proves the body complete and fsyncs once"
+            % (os.path.dirname(directories["tmpfs"]), os.path.dirname(directories["disk"])),
+            "get_url runs with tmp_dest in the download directory (its default would download to the remote tmp dir and copy); not run at 1 GB",
         ]
     )
     return result

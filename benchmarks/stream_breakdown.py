@@ -1,18 +1,26 @@
 """Where the time of a report download goes, stage by stage, in this process (no Ansible).
 
-``python -m benchmarks.stream_breakdown [MB] [REPS]`` (``make bench-stream``) streams one report of
-MB megabytes (default 1000) from the simulator several ways, interleaved, REPS times each:
+``python -m benchmarks.stream_breakdown [MB] [REPS] [--profile]`` (``make bench-stream``) streams one
+report of MB megabytes (default 1000) from the simulator several ways, interleaved, REPS times each:
 
 - ``read``: the body read through requests and dropped, the baseline every ratio is against;
 - ``read+hash`` and ``read+write``: one of the module's two costs each;
-- ``stream_to_temp``: the collection's own function (read, SHA-256, write, fsync);
-- ``pipelined``: read in this thread, SHA-256 and write in a second one (a bounded queue of four
-  chunks), the alternative design it was measured against.
+- ``stream_to_temp``: the collection's own function: ``readinto`` a ring of four reusable
+  buffers straight from the connection, SHA-256 in one worker thread, ``os.write`` in the reading
+  thread, completeness proven, one fsync;
+- ``pipelined``: iter_content in this thread, SHA-256 and write in a second one (a bounded queue
+  of four chunks), the 0.1 alternative it was measured against.
 
+``--profile`` also runs ``stream_to_temp`` once under cProfile and writes the summary to
+benchmarks/profiles/download_stream.txt (on Python 3.12+ cProfile records every thread, so the
+hashing thread's ``update`` calls appear beside the reading thread's; their CPU is given apart).
 Files go to /dev/shm when it exists, so the disk is not measured. The simulator runs in its own
 process on the same cores, as in bench_download.
 """
 
+import cProfile
+import io
+import pstats
 import hashlib
 import os
 import queue
@@ -88,7 +96,37 @@ def _pipelined(response, directory):
     os.remove(path)
 
 
-def main(size_mb=1000, reps=5):
+PROFILE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles", "download_stream.txt")
+
+
+def profile_once(stream_to_temp, sim, directory, size_mb):
+    """cProfile of one stream_to_temp call, and the CPU of its reading and hashing threads."""
+    profiler = cProfile.Profile()
+    with requests.get(fresh_link(sim, LABEL), stream=True, timeout=60) as response:
+        response.raise_for_status()
+        start, cpu, thread_cpu = time.perf_counter(), process_cpu(os.getpid()), time.thread_time()
+        profiler.enable()
+        path, dummy_size, dummy_digest = stream_to_temp(response, os.path.join(directory, "report.csv"))
+        profiler.disable()
+        wall, cpu, thread_cpu = time.perf_counter() - start, process_cpu(os.getpid()) - cpu, time.thread_time() - thread_cpu
+    os.remove(path)
+    text = io.StringIO()
+    text.write("stream_to_temp of %d MB from the simulator (in-process, no Ansible), one run under cProfile\n" % size_mb)
+    text.write(
+        "wall %.2f s; process CPU %.2f s, of which the reading thread %.2f s and the hashing thread about %.2f s\n"
+        % (wall, cpu, thread_cpu, cpu - thread_cpu)
+    )
+    stats = pstats.Stats(profiler, stream=text).strip_dirs()
+    text.write("\n== by own time (Python 3.12+: both threads) ==\n")
+    stats.sort_stats("tottime").print_stats(20)
+    text.write("\n== by cumulative time ==\n")
+    stats.sort_stats("cumulative").print_stats(20)
+    with open(PROFILE_PATH, "w", encoding="utf-8") as handle:
+        handle.write(text.getvalue())
+    print("profile written to %s" % PROFILE_PATH)
+
+
+def main(size_mb=1000, reps=5, profile=False):
     stream_to_temp = _import_stream_to_temp()
 
     def collection(response, directory):
@@ -112,6 +150,8 @@ def main(size_mb=1000, reps=5):
                     way(response, directory)
                 walls[name].append(time.perf_counter() - start)
                 cpus[name].append(process_cpu(os.getpid()) - cpu)
+        if profile:
+            profile_once(stream_to_temp, sim, directory, size_mb)
     table = Table(
         "Streaming %d MB, %d runs each, interleaved" % (size_mb, reps),
         ["way", "wall s", "MB/s", "CPU s (this process)", "wall / read"],
@@ -125,4 +165,5 @@ def main(size_mb=1000, reps=5):
 
 
 if __name__ == "__main__":
-    main(*[int(arg) for arg in sys.argv[1:3]])
+    numbers = [int(arg) for arg in sys.argv[1:] if arg.isdigit()]
+    main(*numbers[:2], profile="--profile" in sys.argv[1:])

@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Streaming a download into a hidden temporary file beside its destination.
 
-The body is read in bounded chunks (memory stays flat for a report of gigabytes), hashed while it
-is written, checked against ``Content-Length`` and synced to disk. On any failure the temporary
+The body is read into a ring of four reusable buffers (memory stays flat for a report of
+gigabytes): the reading thread fills a buffer and writes it with ``os.write`` while one worker
+thread hashes it (``hashlib`` releases the GIL on large buffers). The body must be proven complete
+(``_body_reader``), must not be an error page, and is synced once. On any failure the temporary
 file is removed, so a killed or failed run leaves ``dest`` untouched. Nothing here knows Ansible.
 """
 
@@ -12,147 +14,144 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import binascii
-import errno
 import hashlib
 import json
 import os
-import re
+import threading
 
+from ansible.module_utils.six.moves import queue
 from ansible.module_utils.six.moves.urllib.parse import parse_qsl, urlsplit
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils._body_reader import open_body
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     TRANSIENT_ERRORS,
     AtlassianError,
+    DeadlineExceededError,
     NotFoundError,
-    TransportError,
     UnexpectedResponseError,
 )
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import LocalFileError, create_part, remove_quietly
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import scrub
 
 CHUNK_SIZE = 1024 * 1024
-PART_SUFFIX = ".part"
-# Larger JSON answers are taken as reports; smaller ones are inspected for an error document.
+RING_BUFFERS = 4
+BUFFER_SIZE = 2 * 1024 * 1024
+# Larger bodies are taken as reports; smaller ones starting with "{" are inspected for an error document.
 ERROR_DOCUMENT_LIMIT = 1024 * 1024
+ERROR_KEYS = ("errorMessage", "error", "Error", "errors")
+UNVERIFIED = (
+    "the download of %s had no Content-Length and was not chunked: it was taken as complete because the server closed "
+    "the connection cleanly, which is all HTTP can tell for such a body"
+)
 
 
-class LocalFileError(AtlassianError):
-    """The report could not be written, synced or moved on this host (disk full, permissions)."""
+class HashingRing:
+    """Four reusable buffers and one thread hashing them in order while the caller writes them."""
+
+    def __init__(self, buffers=RING_BUFFERS, size=BUFFER_SIZE):
+        self.views = [memoryview(bytearray(size)) for dummy in range(buffers)]
+        self.free = queue.Queue()
+        self.work = queue.Queue()
+        for index in range(buffers):
+            self.free.put(index)
+        self.digest = hashlib.sha256()
+        self.failure = None
+        self.thread = threading.Thread(target=self._hash, name="migrationops-sha256")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _hash(self):
+        while True:
+            item = self.work.get()
+            if item is None:
+                return
+            index, count = item
+            try:
+                self.digest.update(self.views[index][:count])
+            except Exception as exc:  # pylint: disable=broad-except
+                self.failure = exc
+            self.free.put(index)
+
+    def take(self):
+        """(index, view) of a buffer that no one reads any more."""
+        index = self.free.get()
+        return index, self.views[index]
+
+    def hash(self, index, count):
+        self.work.put((index, count))
+
+    def give_back(self, index):
+        self.free.put(index)
+
+    def finish(self):
+        """The hex SHA-256 of everything handed to ``hash``; stops the thread."""
+        self.close()
+        if self.failure is not None:
+            raise self.failure
+        return self.digest.hexdigest()
+
+    def close(self):
+        if self.thread.is_alive():
+            self.work.put(None)
+            self.thread.join()
 
 
-def part_pattern(dest):
-    """Names of the temporary files this module creates for ``dest``: ``.{basename}.{8 hex}.part``."""
-    return re.compile(r"^\.%s\.[0-9a-f]{8}%s$" % (re.escape(os.path.basename(dest)), re.escape(PART_SUFFIX)))
+def _fill(body, view):
+    """Bytes read into ``view``: all of it, or fewer only at the end of the body."""
+    filled = 0
+    while filled < len(view):
+        count = body.readinto(view[filled:])
+        if not count:
+            break
+        filled += count
+    return filled
 
 
-def create_part(dest):
-    """(fd, path) of a new, empty, private (0600) temporary file in ``dest``'s directory."""
-    directory = os.path.dirname(os.path.abspath(dest))
-    basename = os.path.basename(dest)
-    while True:
-        name = ".%s.%s%s" % (basename, binascii.hexlify(os.urandom(4)).decode("ascii"), PART_SUFFIX)
-        path = os.path.join(directory, name)
-        try:
-            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), path
-        except OSError as exc:
-            if exc.errno != errno.EEXIST:
-                raise LocalFileError("cannot create a temporary file in %s: %s" % (directory, exc.strerror or exc))
-
-
-def remove_quietly(path):
+def copy_body(body, fd, path, ring=None):
+    """(size, sha256) of ``body`` written to ``fd``."""
+    ring = ring or HashingRing()
     try:
-        os.remove(path)
-    except OSError:
-        pass
+        size = 0
+        while True:
+            index, view = ring.take()
+            count = _fill(body, view)
+            if not count:
+                ring.give_back(index)
+                break
+            _write_all(fd, view[:count], path)
+            ring.hash(index, count)
+            size += count
+            if count < len(view):
+                break
+        return size, ring.finish()
+    finally:
+        ring.close()
 
 
-def remove_stale_parts(dest):
-    """Remove temporary files a killed earlier run left for ``dest``; returns the paths removed."""
-    directory = os.path.dirname(os.path.abspath(dest))
-    pattern = part_pattern(dest)
-    removed = []
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return removed
-    for name in sorted(names):
-        if pattern.match(name):
-            path = os.path.join(directory, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                remove_quietly(path)
-                removed.append(path)
-    return removed
-
-
-def expected_length(response):
-    """The byte count ``Content-Length`` promises, or None when there is none to check.
-
-    With a ``Content-Encoding`` (gzip...) the length is that of the encoded body while the decoded
-    bytes are what is written, so it cannot be compared.
-    """
-    headers = response.headers or {}
-    encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
-    value = headers.get("Content-Length")
-    if value is None or encoding not in ("", "identity"):
-        return None
-    try:
-        length = int(str(value).strip())
-    except ValueError:
-        raise UnexpectedResponseError("the download has an invalid Content-Length header %r" % scrub(value)[:40])
-    if length < 0:
-        raise UnexpectedResponseError("the download has a negative Content-Length header")
-    return length
-
-
-def _read_error(exc, endpoint):
-    if isinstance(exc, AtlassianError):
-        exc.endpoint = exc.endpoint or endpoint
-        return exc
-    return TransportError("the connection broke while the report was being downloaded (%s)" % type(exc).__name__, endpoint=endpoint)
-
-
-def stream_to_temp(response, dest, endpoint=None, chunk_size=CHUNK_SIZE):
+def stream_to_temp(response, dest, endpoint=None, chunk_size=CHUNK_SIZE, deadline=None, warn=None):
     """Write ``response``'s body to a new temporary file beside ``dest``: (temp_path, size, sha256).
 
-    ``endpoint`` names the download in messages (redacted, never a query string). The response is
-    always closed. Raises TransportError (broken connection), UnexpectedResponseError (body length
-    differs from Content-Length) or LocalFileError, after removing the temporary file.
+    ``endpoint`` names the download in messages (redacted, never a query string); ``deadline`` (a
+    Deadline) bounds the whole body; ``warn`` is told when completeness rests on a clean close
+    alone. The response is always closed. Raises TransportError (broken connection, stall),
+    UnexpectedResponseError (cut short, corrupt encoding, an error page), DeadlineExceededError or
+    LocalFileError, after removing the temporary file.
     """
     fd, path = None, None
     try:
-        expected = expected_length(response)
+        body = open_body(response, deadline, chunk_size)
         fd, path = create_part(dest)
-        digest = hashlib.sha256()
-        size = 0
-        chunks = response.iter_content(chunk_size=chunk_size)
-        while True:
-            try:
-                chunk = next(chunks, None)
-            except Exception as exc:  # pylint: disable=broad-except
-                # requests, urllib3 and http.client raise many kinds while a body is read.
-                raise _read_error(exc, endpoint)
-            if chunk is None:
-                break
-            if not chunk:
-                continue
-            digest.update(chunk)
-            size += len(chunk)
-            _write_all(fd, chunk, path)
-        if expected is not None and size != expected:
-            raise UnexpectedResponseError(
-                "the download ended after %d of the %d bytes announced by Content-Length (cut short)" % (size, expected)
-                if size < expected
-                else "the download sent %d bytes, more than the %d announced by Content-Length" % (size, expected),
-                endpoint=endpoint,
-            )
+        size, sha256 = copy_body(body, fd, path)
         refuse_error_document(response, path, size, endpoint)
+        if not body.verified and warn is not None:
+            warn(UNVERIFIED % (endpoint or "the report"))
         try:
             os.fsync(fd)
         except OSError as exc:
             raise LocalFileError("cannot sync %s to disk: %s" % (path, exc.strerror or exc))
         os.close(fd)
         fd = None
-        return path, size, digest.hexdigest()
+        return path, size, sha256
     except AtlassianError as exc:
         exc.endpoint = exc.endpoint or endpoint
         _discard(fd, path)
@@ -167,27 +166,41 @@ def stream_to_temp(response, dest, endpoint=None, chunk_size=CHUNK_SIZE):
 
 
 def refuse_error_document(response, path, size, endpoint=None):
-    """Raise when a 200 answer is an error page (a proxy, a gateway, a cut answer) rather than a report.
+    """Raise when a 200 answer is an error page (a proxy, a gateway) rather than a report.
 
-    The report's format is not documented, so only what cannot be one is refused: an HTML page,
-    and a small JSON document that is malformed or is an error envelope.
+    The report's format is not documented (CSV, JSON lines, zip... are all saved), so only what
+    cannot be one is refused: an HTML page, and a small body that is one JSON object with an
+    error's keys (``errorMessage``, ``error``, ``Error``, ``errors``, or ``message`` with
+    ``status``/``statusCode``/``code``), or a single line starting with ``{`` that is not JSON. A
+    body of several lines that does not parse as one JSON document (JSON lines) is saved.
     """
     content_type = ((response.headers or {}).get("Content-Type") or "").split(";")[0].strip().lower()
-    if "html" in content_type:
-        raise UnexpectedResponseError("the download link answered with an HTML page, not a report (a proxy or gateway page?)", endpoint=endpoint)
-    if not content_type.endswith("json") or size > ERROR_DOCUMENT_LIMIT:
-        return
     try:
         with open(path, "rb") as handle:
-            document = json.loads(handle.read().decode("utf-8"))
+            head = handle.read(min(size, ERROR_DOCUMENT_LIMIT) if size <= ERROR_DOCUMENT_LIMIT else 512)
+    except (IOError, OSError) as exc:
+        raise LocalFileError("cannot read back %s: %s" % (path, getattr(exc, "strerror", None) or exc))
+    start = head.lstrip()[:15].lower()
+    if "html" in content_type or start.startswith((b"<!doctype html", b"<html")):
+        raise UnexpectedResponseError("the download link answered with an HTML page, not a report (a proxy or gateway page?)", endpoint=endpoint)
+    if size > ERROR_DOCUMENT_LIMIT or not start.startswith(b"{"):
+        return
+    try:
+        document = json.loads(head.decode("utf-8"))
     except ValueError:
-        raise UnexpectedResponseError("the download link answered with malformed JSON, not a report (cut short or corrupted)", endpoint=endpoint)
-    if isinstance(document, dict) and any(key in document for key in ("errorMessage", "error", "Error")):
+        # One line that is not JSON cannot be a JSON-lines report either: a cut or corrupted answer.
+        if b"\n" not in head.strip():
+            raise UnexpectedResponseError(
+                "the download link answered with one line of malformed JSON, not a report (cut short or corrupted)", endpoint=endpoint
+            )
+        return
+    if isinstance(document, dict) and (
+        any(key in document for key in ERROR_KEYS) or ("message" in document and any(k in document for k in ("status", "statusCode", "code")))
+    ):
         raise UnexpectedResponseError("the download link answered with an error document, not a report", endpoint=endpoint)
 
 
-def _write_all(fd, chunk, path):
-    view = memoryview(chunk)
+def _write_all(fd, view, path):
     while view:
         try:
             written = os.write(fd, view)
@@ -239,35 +252,35 @@ class DownloadFailed(AtlassianError):
 class FreshLinkDownloader:
     """Downloads a report through short-lived links, asking for a fresh link before every attempt.
 
-    An expired or rejected link (HTTP 400/403 from S3), a broken connection or a short body costs
-    one attempt; ``attempts`` counts over every ``fetch`` of one run. A NotFoundError of the link
-    request (the report is gone) is raised as it is, for the caller to trigger a new report.
+    An expired or rejected link (HTTP 400/403 from S3), a broken connection or a body cut short
+    costs one attempt (a local failure or the call's deadline ends them all); ``attempts`` counts
+    over every ``fetch`` of one run. A NotFoundError of the link request (the report is gone) is
+    raised as it is, for the caller to trigger a new report.
     """
 
-    def __init__(self, dest, warn, attempts):
+    def __init__(self, dest, warn, attempts, deadline=None):
         self.dest = dest
         self.warn = warn
         self.attempts = attempts
+        self.deadline = deadline
         self.used = 0
         self.failures = []
 
     def fetch(self, get_link, open_link, what):
         """(temp_path, size, sha256): ``get_link()`` gives a URL, ``open_link(url)`` gives (response, endpoint)."""
-        if self.used == 0:
-            remove_stale_parts(self.dest)
         while self.used < self.attempts:
             self.used += 1
             try:
                 url = get_link()
-            except NotFoundError:
+            except (NotFoundError, DeadlineExceededError):
                 raise
             except TRANSIENT_ERRORS as exc:
                 self.failures.append(str(exc))
             else:
                 try:
                     response, endpoint = open_link(url)
-                    return stream_to_temp(response, self.dest, endpoint)
-                except LocalFileError:
+                    return stream_to_temp(response, self.dest, endpoint, deadline=self.deadline, warn=self.warn)
+                except (LocalFileError, DeadlineExceededError):
                     raise
                 except AtlassianError as exc:
                     self.failures.append(redact_signature(str(exc), url))

@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One run of ``idmapping_job``: validate, skip, resume or trigger, wait, download, install.
 
-``IdMappingRun`` uses an IdMappingApi-like object, and a ``files`` object that moves the download
-into place (``install(temp, dest)``) and applies file attributes (``apply_attributes(dest, changed)``).
+``IdMappingRun`` uses an IdMappingApi-like object, and a ``files`` object that checks the file
+attribute options before any request (``check_attributes()``), moves the download into place
+(``install(temp, dest)``) and applies file attributes (``apply_attributes(dest, changed)``). A run
+that may write ``dest`` holds its lock (``_local_files.DestLock``) from the journal read to the install.
 Clock and sleep are injectable: the algorithm is testable without HTTP or AnsibleModule.
 """
 
@@ -15,7 +17,7 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import FreshLinkDownloader, LocalFileError, file_digest, remove_quietly
+from ansible_collections.migrationops.atlassian.plugins.module_utils._download import FreshLinkDownloader, file_digest
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     TRANSIENT_ERRORS,
     AtlassianError,
@@ -30,6 +32,13 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._journal im
     read_journal,
     remove_journal,
     write_journal,
+)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import (
+    DestLock,
+    LocalFileError,
+    refuse_non_regular,
+    remove_quietly,
+    remove_stale_parts,
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import honour_retry_after, wait_for
 
@@ -52,6 +61,9 @@ def validate_params(params):
             raise InvalidParameterError("dest %s is a directory: give the path of the report file" % opts["dest"])
         if not os.path.isdir(_directory(opts["dest"])):
             raise InvalidParameterError("the directory of dest (%s) does not exist" % _directory(opts["dest"]))
+        # A FIFO or a device would block the checksum of an "existing report"; a link is followed.
+        refuse_non_regular(opts["dest"], "dest", follow=True)
+        refuse_non_regular(journal_path(opts["dest"]), "the ID mapping journal")
     elif opts["wait"]:
         raise InvalidParameterError("dest is required when wait is true: the finished report is saved there (or set wait=false)")
     for option in ("wait_timeout", "wait_sleep"):
@@ -94,11 +106,37 @@ class IdMappingRun:
 
     def _run(self):
         dest = self.opts["dest"]
+        if dest is not None:
+            self.files.check_attributes()
         if dest is not None and os.path.exists(dest) and not self.opts["force"]:
+            self._clean_stale_parts()
             self.result["changed"] = self.files.apply_attributes(dest, False)
             return self._finish()
         if dest is not None and not os.access(_directory(dest), os.W_OK | os.X_OK):
             raise InvalidParameterError("the directory of dest (%s) is not writable" % _directory(dest))
+        if dest is None or self.check_mode:
+            return self._run_unlocked()
+        lock = DestLock(dest).acquire()
+        try:
+            remove_stale_parts(dest)
+            return self._run_unlocked()
+        finally:
+            lock.release()
+
+    def _clean_stale_parts(self):
+        """Remove what a killed run left for dest, unless a live run holds the lock (or in check mode)."""
+        if self.check_mode:
+            return
+        lock = DestLock(self.opts["dest"])
+        try:
+            if lock.try_acquire():
+                remove_stale_parts(self.opts["dest"])
+        except LocalFileError as exc:
+            self.warn("%s; temporary files of a killed run were not looked for" % exc)
+        finally:
+            lock.release()
+
+    def _run_unlocked(self):
         self.result["job_id"] = self._known_job()
         if self.result["job_id"] is None and self._missing_inputs():
             raise InvalidParameterError(
@@ -226,7 +264,7 @@ class IdMappingRun:
         raise OutcomeFailure(message + ". The job is kept in %s and the next run resumes it" % journal_path(self.opts["dest"]), result)
 
     def _wait_and_download(self):
-        downloader = FreshLinkDownloader(self.opts["dest"], self.warn, MAX_DOWNLOAD_ATTEMPTS)
+        downloader = FreshLinkDownloader(self.opts["dest"], self.warn, MAX_DOWNLOAD_ATTEMPTS, getattr(self.api, "deadline", None))
         while self._wait_until_success():
             what = "ID mapping report job %s" % self.result["job_id"]
             try:

@@ -6,7 +6,9 @@
 ``.{basename}.idmapping.json`` holds ``job_id``, ``product``, ``source_url``, ``destination_url``
 and ``triggered_at``. It is written right after a trigger, so a run that is interrupted (timeout,
 killed controller) resumes that job instead of triggering a second one, and removed once the
-report is in place. A journal that cannot be read is ignored with a warning, never fatal.
+report is in place. A journal whose content cannot be used is ignored with a warning; something
+other than a regular file at its path (a FIFO, a device, a directory, a symbolic link: the module
+never creates one) is refused at once, without blocking on it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,19 +16,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
+import errno
 import json
 import os
 import time
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError, remove_quietly
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import LocalFileError, hidden_path, open_regular, remove_quietly
 
 FIELDS = ("job_id", "product", "source_url", "destination_url")
 MAX_BYTES = 64 * 1024
 
 
 def journal_path(dest):
-    directory, basename = os.path.split(os.path.abspath(dest))
-    return os.path.join(directory, ".%s.idmapping.json" % basename)
+    return hidden_path(dest, ".idmapping.json")
 
 
 def utc_now():
@@ -36,10 +38,15 @@ def utc_now():
 def read_journal(dest, warn):
     """The journal beside ``dest`` as a dict, or None when there is none or it is unusable (with a warning)."""
     path = journal_path(dest)
-    if not os.path.lexists(path):
+    try:
+        fd = open_regular(path, os.O_RDONLY, "the ID mapping journal")
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        warn("ignoring the unreadable ID mapping journal %s (%s); a new report job may be triggered" % (path, _reason(exc)))
         return None
     try:
-        with open(path, "rb") as handle:
+        with os.fdopen(fd, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
         if len(raw) > MAX_BYTES:
             raise ValueError("larger than %d bytes" % MAX_BYTES)

@@ -21,11 +21,41 @@ description:
     module keeps a small hidden journal for this beside O(dest) (C(.<name>.idmapping.json)) and
     removes it once the report is in place. Otherwise a new report job is triggered."
   - The report is streamed to a hidden temporary file in the directory of O(dest) while its SHA-256
-    is computed, checked against C(Content-Length), and moved into place atomically. O(dest) is never
+    is computed, proven complete, synced to disk and moved into place atomically. O(dest) is never
     partial, and a report already at O(dest) survives a failed run.
+  - "What proves a report complete: all the bytes C(Content-Length) announces; or, for a chunked
+    answer, its final chunk; and for a C(gzip) or C(deflate) C(Content-Encoding), also the end of
+    the compressed stream with its check value (CRC-32 and size for gzip), the report being saved
+    decoded. A body that ends before that is refused and retried with a fresh link. An answer with
+    neither a length nor chunks ends when the server closes the connection: a reset or a stall
+    fails, but a server that closes early on purpose cannot be told from one that is done (nor, over
+    TLS, a close without the TLS close_notify, which Python does not report), so such a report is
+    accepted with a warning saying its completeness was not verified. Another
+    C(Content-Encoding) (C(br), C(zstd)...) is refused rather than saved undecoded."
+  - "The report's format is not documented by Atlassian: CSV, JSON lines (SAM style), zip or
+    anything else is saved as it comes, whatever its C(Content-Type). A 200 answer is refused only
+    when it is an HTML page or a single small JSON object with an error's keys (C(errorMessage),
+    C(error), C(Error), C(errors), or C(message) with C(status) or C(code)), never because it does
+    not parse as JSON."
+  - "One run at a time per O(dest): a run that may write it holds an exclusive lock
+    (C(flock) on C(.<name>.lock) beside O(dest), removed when the run ends) from reading the journal
+    to installing the report. A second run on the same O(dest) fails at once, before any request,
+    naming the process that holds it. Holding the lock, a run removes the temporary files
+    (C(.<name>.<hex>.part)) that a killed run left behind; so does a run that finds O(dest) in place,
+    when no live run holds the lock. The lock needs a local file system or one with working
+    C(flock) (NFSv4 on Linux)."
+  - "O(dest) may be a symbolic link to a regular file: it is followed to decide whether the report
+    exists, for its checksum and for O(mode), O(owner) and O(group); a new report (O(force)) replaces
+    the link itself with a regular file, as Ansible's atomic move does. A FIFO, a device, a socket
+    or a directory at O(dest), and anything but a regular file at the journal or lock path (a
+    symbolic link included: the module never creates one there) are refused at once, without
+    blocking on them."
+  - O(mode), O(owner) and O(group) are checked before any request (an unknown user or group, a
+    mode that is neither octal nor symbolic, an owner or group this user cannot give without root),
+    so nothing is triggered or downloaded for a run that could not apply them.
   - The presigned download link is fetched without Atlassian credentials. An expired or rejected
-    link, a broken connection or a short body is retried with a fresh link, at most 3 attempts in
-    all. The link and its signature never appear in results, warnings, errors or logs.
+    link, a broken connection, a stall longer than O(request_timeout) or a body cut short is retried
+    with a fresh link, at most 3 attempts in all. The link and its signature never appear in results, warnings, errors or logs.
   - A job that ends in C(ERROR), or whose job or report has expired (HTTP 404), is replaced by one
     fresh job per run (see O(retrigger)).
 author:
@@ -75,7 +105,8 @@ options:
       - Path of the file the report is saved to. Its directory must exist and be writable.
       - Required when O(wait=true), the default. With O(wait=false) it is optional; when set, the
         triggered job is remembered in the journal beside it, so a later run resumes it.
-      - The report format is Atlassian's and is saved byte for byte.
+      - The report format is Atlassian's and is saved byte for byte (decoded when it was sent with a
+        gzip or deflate C(Content-Encoding)).
     type: path
   force:
     description:
@@ -96,7 +127,10 @@ options:
   wait_timeout:
     description:
       - How long to wait for the report to be generated, in seconds, over all jobs of the run
-        (including one triggered by O(retrigger)). The download itself is not limited by it.
+        (including one triggered by O(retrigger)).
+      - With O(wait=true) the whole call, download included, ends within O(wait_timeout) +
+        O(request_timeout) (and a few seconds to start and exit). A report still arriving then fails
+        the run, the old O(dest) untouched, and the next run resumes the job.
     type: int
     default: 3600
   wait_sleep:
@@ -117,9 +151,21 @@ options:
       - Fail when O(wait_timeout) passes before the report is generated. The job is kept in the
         journal, and the next run resumes it.
       - With V(false) the module returns normally with RV(timed_out=true), for waits in chunks that
-        report progress between them (see the examples).
+        report progress between them (O(heartbeat) does this for you).
     type: bool
     default: true
+  heartbeat:
+    description:
+      - With O(wait), print one line of progress every O(heartbeat) seconds while waiting, live
+        under the running task, on the controller's output and as an ansible-runner C(verbose)
+        event (AWX shows it while the task runs). The line starts with the inventory host name.
+      - The wait then runs as module calls of at most O(heartbeat) seconds, made by the action
+        plugin of the same name; the result does not depend on it (RV(polls) and RV(elapsed)
+        count the whole wait). V(0) prints no lines. A C(no_log) task prints no lines; an C(async)
+        task runs as one call and prints no lines either.
+    type: int
+    default: 0
+    version_added: 0.2.0
 notes:
   - Report jobs and reports have a limited lifetime on Atlassian's side; a resumed job that has
     expired is replaced according to O(retrigger).
@@ -166,19 +212,15 @@ EXAMPLES = r"""
     dest: /var/lib/migration/jira-id-mappings.csv
     force: true
 
-- name: Wait in chunks of five minutes, printing progress after each (AWX shows life)
+- name: Wait up to two hours, printing a line of progress every five minutes (AWX shows it live)
   migrationops.atlassian.idmapping_job:
     product: JIRA
     source_url: https://jira.example.com
     destination_url: https://example.atlassian.net
     dest: /var/lib/migration/jira-id-mappings.csv
-    wait_timeout: 300
+    wait_timeout: 7200
     wait_sleep: 30
-    fail_on_timeout: false
-  register: mapping
-  until: mapping is failed or not mapping.timed_out
-  retries: 48
-  delay: 0
+    heartbeat: 300
 
 - name: Set the connection once for every module of the collection
   module_defaults:
@@ -285,11 +327,14 @@ state:
   sample: file
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._file_attributes import check_file_attributes
 from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_api import IdMappingApi
 from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_job import IdMappingRun
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import LocalFileError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._module import connection_argument_spec, run_module
 
 
@@ -307,6 +352,7 @@ def argument_spec():
         wait_sleep=dict(type="int", default=10),
         retrigger=dict(type="bool", default=True),
         fail_on_timeout=dict(type="bool", default=True),
+        heartbeat=dict(type="int", default=0),
     )
     return spec
 
@@ -316,6 +362,10 @@ class ReportFile:
 
     def __init__(self, module):
         self.module = module
+
+    def check_attributes(self):
+        directory = os.path.dirname(os.path.abspath(self.module.params["dest"]))
+        check_file_attributes(self.module.params, AnsibleModule._symbolic_mode_to_octal, directory)
 
     def install(self, temp, dest):
         try:

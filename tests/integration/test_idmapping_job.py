@@ -316,3 +316,45 @@ def test_no_token_or_signature_in_output_results_or_log(simulator, run_tasks, re
             for secret in secrets:
                 assert secret not in text, "a secret leaked into %s" % where
             assert "X-Amz-" not in text, "a presigned query string leaked into %s" % where
+
+
+def test_report_formats_and_framings_are_saved_byte_for_byte(simulator, run_tasks, reports):
+    # Before 0.2 the JSON lines report served as application/json was refused as "malformed JSON".
+    served = [
+        {"rows": 300, "format": "jsonl"},
+        {"rows": 300, "format": "jsonl", "content_type": "application/json"},
+        {"rows": 300, "format": "zip"},
+        {"rows": 300, "content_type": "application/octet-stream", "framing": "chunked"},
+        {"rows": 3000, "content_encoding": "gzip", "framing": "close"},
+        {"rows": 300, "framing": "close"},
+    ]
+    sim = simulator("basic", overrides=idmapping(*[dict(job(), report=report) for report in served]))
+    dests = [reports / str(index) / "report" for index in range(len(served))]
+    for dest in dests:
+        dest.parent.mkdir()
+    run = run_tasks(connection_env(sim), [task(dest) for dest in dests])
+    for index, dest in enumerate(dests):
+        result = run["task%d" % index]
+        assert_downloaded(sim, result, dest)
+    assert dests[0].read_bytes().startswith(b'{"columns": ') and dests[2].read_bytes().startswith(b"PK\x03\x04")
+    assert not run["task4"].get("warnings"), "a gzip body proves its own end"
+    assert any("closed the connection cleanly" in warning for warning in run["task5"]["warnings"])
+
+
+def test_truncated_reports_are_refused_and_bad_attributes_send_nothing(simulator, run_tasks, reports):
+    # Before 0.2 a gzip report cut short (framed consistently) became dest with ok, and an unknown
+    # owner failed only after the download, without the job ID.
+    cut = [{"rows": 3000, "content_encoding": "gzip", "framing": "close", "cut_at": 0.5}, {"rows": 300, "framing": "chunked", "cut_at": 0.5}]
+    sim = simulator("basic", overrides=idmapping(*[dict(job(), report=report) for report in cut]))
+    env = connection_env(sim)
+    run = run_tasks(env, [task(reports / "gzip.csv"), task(reports / "chunked.csv")])
+    for name, needle in (("task0", "ended before the end of its gzip stream"), ("task1", "before its final chunk")):
+        result = run[name]
+        assert result["failed"] and "3 attempts" in result["msg"] and needle in result["msg"], result["msg"]
+        assert result["job_id"] and result["status"] == "SUCCESS"
+    assert sorted(os.listdir(str(reports))) == [".chunked.csv.idmapping.json", ".gzip.csv.idmapping.json"], "only the journals stay"
+    sim.clear_log()
+    attributes = run_tasks(env, [task(reports / "a.csv", owner="no-such-user-xyz"), task(reports / "b.csv", mode="rw-r--r--")])
+    assert "owner 'no-such-user-xyz' is not a user" in attributes["task0"]["msg"]
+    assert "mode 'rw-r--r--' is neither octal" in attributes["task1"]["msg"]
+    assert calls(sim, "all") == [], "nothing may be requested"

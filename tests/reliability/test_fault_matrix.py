@@ -123,6 +123,8 @@ def status_params(sim, operation):
         wait_for_children=False,
         fail_on_outcomes=[],
         fail_on_timeout=True,
+        summary_only=False,
+        heartbeat=0,
     )
     return params
 

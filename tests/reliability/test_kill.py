@@ -167,3 +167,60 @@ def test_sigkill_mid_download_then_resume(simulator, run_tasks, tmp_path, reliab
     assert len(parts) == 1 and os.path.getsize(str(directory / parts[0])) < REPORT_BYTES, "killed mid-download: one partial hidden file"
     journal = json.loads((directory / hidden(directory, ".idmapping.json")[0]).read_text())
     check_rerun(sim, run_tasks, directory, dest, journal["job_id"], reliability, "SIGKILL mid-download")
+
+
+def test_sigkill_of_a_force_run_is_cleaned_by_a_later_plain_run(simulator, run_tasks, tmp_path, reliability):
+    # Before 0.2 a run that found dest in place never looked: the killed run's partial file stayed forever.
+    sim = simulator(scenario(in_progress_polls=1, size_bytes=REPORT_BYTES))
+    directory = tmp_path / "reports"
+    directory.mkdir()
+    dest = directory / "report.csv"
+    dest.write_bytes(PREVIOUS)
+    proc = start_playbook(tmp_path, sim, dest)
+    assert kill_module_when(proc, lambda: any(os.path.getsize(str(directory / p)) > 0 for p in hidden(directory, ".part"))) >= 1
+    assert len(hidden(directory, ".part")) == 1
+    sim.clear_log()
+    plain = {"product": "JIRA", "source_url": SRC, "destination_url": DST, "dest": str(dest), "wait_sleep": 0}
+    result = run_tasks(connection_env(sim), [{"name": "plain", MODULE: plain}])["plain"]
+    assert not result.get("failed") and result["changed"] is False, result.get("msg")
+    assert dest.read_bytes() == PREVIOUS
+    assert hidden(directory, ".part") == [] and hidden(directory, ".lock") == [], "the killed run's files must be gone"
+    assert [r for r in sim.requests if not r["path"].startswith("/_sim")] == [], "a plain run on an existing dest sends nothing"
+    reliability(
+        kind="kill",
+        name="SIGKILL force run, plain re-run",
+        killed=1,
+        data_lost=0,
+        duplicate_triggers=0,
+        detail="stale .part removed by a run that sent nothing",
+    )
+
+
+def test_a_second_run_on_the_same_dest_fails_fast_and_the_first_finishes(simulator, run_tasks, tmp_path, reliability):
+    # Before 0.2 the second run deleted the first one's temporary file; the first then failed after a full download.
+    sim = simulator(scenario(in_progress_polls=8, size_bytes=8 * 1024 * 1024))
+    directory = tmp_path / "reports"
+    directory.mkdir()
+    dest = directory / "report.csv"
+    first = start_playbook(tmp_path, sim, dest, wait_sleep=1)
+    deadline = time.monotonic() + 120
+    while not hidden(directory, ".lock") and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.05)
+    assert hidden(directory, ".lock"), "the first run never took its lock"
+    second_args = {"product": "JIRA", "source_url": SRC, "destination_url": DST, "dest": str(dest), "force": True, "wait_sleep": 0}
+    second = run_tasks(connection_env(sim), [{"name": "second", MODULE: second_args}])["second"]
+    output = first.communicate(timeout=300)[0]
+    assert second["failed"] and "another run (process" in second["msg"] and "nothing was requested" in second["msg"]
+    assert first.returncode == 0, output[-3000:]
+    assert sim.idmapping_trigger_count == 1, "the second run must not trigger"
+    assert sorted(os.listdir(str(directory))) == ["report.csv"]
+    job_id = sim.state["idmapping"]["jobs"][0]["job_id"]
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == sim.report_sha256(job_id)
+    reliability(
+        kind="kill",
+        name="two runs on one dest",
+        killed=0,
+        data_lost=0,
+        duplicate_triggers=sim.idmapping_trigger_count - 1,
+        detail="second run refused at once, first installed its report",
+    )

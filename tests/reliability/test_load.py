@@ -170,6 +170,8 @@ def test_wait_honours_retry_after_once_the_retry_budget_is_spent(simulator):
         "wait_for_children": False,
         "fail_on_outcomes": [],
         "fail_on_timeout": True,
+        "summary_only": False,
+        "heartbeat": 0,
     }
     module = FakeModule(params)
     result = migration_task_status.run(module, client_from_params(params, module.warn))

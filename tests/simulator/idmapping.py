@@ -9,7 +9,7 @@ import threading
 import uuid
 
 from .mapi import read_json
-from .report import ENTITY_TYPES, Report
+from .report import ENTITY_TYPES, Report, served_settings
 from .responses import ApiError, json_response
 
 JOB_NOT_FOUND = "Job not found with ID: %s. The job ID may be incorrect or expired."
@@ -26,9 +26,10 @@ class IdMappingJob:
         self.fixed_status = fixed_status
         self.polls = 0
         self.succeeded_at = created_sim if fixed_status == "SUCCESS" else None
-        spec = behaviour["report"]
+        spec = served_settings(behaviour["report"])
         entity = spec.get("entity_type") or ENTITY_TYPES.get(product, "jira:issue")
-        self.report = Report(job_id, rows=spec.get("rows"), size_bytes=spec.get("size_bytes"), entity_type=entity)
+        self.report = Report(job_id, rows=spec.get("rows"), size_bytes=spec.get("size_bytes"), entity_type=entity, report_format=spec["format"])
+        self.served = spec
 
     def status(self):
         if self.fixed_status is not None:
@@ -111,14 +112,15 @@ class IdMappingModel:
         return job
 
     @staticmethod
-    def object_key(job_id):
-        return "id-mappings/%s/report.csv" % job_id
+    def object_key(job):
+        return "id-mappings/%s/report.%s" % (job.job_id, job.report.format)
 
-    def report_for_object(self, bucket, key):
-        if bucket != self.config["bucket"] or not key.startswith("id-mappings/") or not key.endswith("/report.csv"):
+    def job_for_object(self, bucket, key):
+        """The downloadable job whose report object is ``bucket``/``key``, else ``None``."""
+        if bucket != self.config["bucket"] or not key.startswith("id-mappings/") or key.count("/") != 2:
             return None
-        job = self.downloadable(key[len("id-mappings/") : -len("/report.csv")])
-        return None if job is None else job.report
+        job = self.downloadable(key.split("/")[1])
+        return job if job is not None and key == self.object_key(job) else None
 
     def report(self, job_id):
         job = self.jobs.get(job_id)
@@ -148,5 +150,5 @@ def download(core, request, job_id):
     if job is None:
         raise ApiError(404, REPORT_NOT_AVAILABLE)
     expires_in = model.config["link_expires_in"]
-    url = core.presigner.url(core.s3_base_url(request), model.config["bucket"], model.object_key(job.job_id), expires_in)
+    url = core.presigner.url(core.s3_base_url(request), model.config["bucket"], model.object_key(job), expires_in)
     return json_response({"jobId": job.job_id, "downloadUrl": url, "expiresIn": expires_in})

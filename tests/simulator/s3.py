@@ -10,6 +10,7 @@ import calendar
 import hashlib
 import hmac
 import os
+import socket
 import time
 from urllib.parse import quote, urlencode
 
@@ -76,17 +77,53 @@ class Presigner:
 
 
 def get_object(core, request, bucket, key):
+    """The report object, served as its scenario says (``report``: framing, content_encoding, cut_at)."""
     denied = core.presigner.check(request)
     if denied is not None:
         return denied
-    report = core.idmapping.report_for_object(bucket, key)
-    if report is None:
+    job = core.idmapping.job_for_object(bucket, key)
+    if job is None:
         return s3_error(404, "NoSuchKey", "The specified key does not exist.", request.path)
+    spec, report = job.served, job.report
+    chunks, length = report.served(spec["content_encoding"], spec["cut_at"])
     headers = {
-        "Content-Length": str(report.size),
         "ETag": report.etag,
         "Last-Modified": http_date(core.started_wall),
         "x-amz-server-side-encryption": "AES256",
     }
-    body = () if request.method == "HEAD" else report.chunks()
-    return Response(body, status=200, headers=headers, content_type="text/csv", direct_passthrough=True)
+    if spec["content_encoding"] != "identity":
+        headers["Content-Encoding"] = spec["content_encoding"]
+    if spec["framing"] == "length":
+        headers["Content-Length"] = str(length)
+    if request.method == "HEAD":
+        return Response((), status=200, headers=headers, content_type=spec["content_type"], direct_passthrough=True)
+    if spec["framing"] == "close":
+        return _close_delimited(request, headers, spec["content_type"], chunks)
+    if spec["framing"] == "chunked" and spec["cut_at"] is not None:
+        chunks = _without_last_chunk(chunks)
+    return Response(chunks, status=200, headers=headers, content_type=spec["content_type"], direct_passthrough=True)
+
+
+def _without_last_chunk(chunks):
+    """Chunks, then a dropped connection: werkzeug never sends the final (zero) chunk."""
+    yield from chunks
+    raise ConnectionAbortedError("simulated: the body ends without its final chunk")
+
+
+def _close_delimited(request, headers, content_type, chunks):
+    """HTTP/1.1 without Content-Length or chunks: the body ends when the connection closes.
+
+    werkzeug chunks every such answer, so the answer is written to the socket here, the sending
+    side shut down cleanly (FIN), and werkzeug's own response then fails quietly on the closed socket.
+    """
+    sock = request.environ["werkzeug.socket"]
+    lines = ["HTTP/1.1 200 OK", "Content-Type: %s" % content_type, "Connection: close"]
+    lines.extend("%s: %s" % item for item in headers.items())
+    try:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        for chunk in chunks:
+            sock.sendall(chunk)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    return Response(b"", status=200)

@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import hashlib
 import os
+import zlib
 
 import pytest
 import requests
@@ -14,19 +15,20 @@ import requests
 from ansible_collections.migrationops.atlassian.plugins.module_utils._download import (
     DownloadFailed,
     FreshLinkDownloader,
-    LocalFileError,
     file_digest,
     redact_signature,
-    remove_stale_parts,
     stream_to_temp,
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    DeadlineExceededError,
     NotFoundError,
     PermissionDeniedError,
     ServerError,
     TransportError,
     UnexpectedResponseError,
 )
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import LocalFileError, remove_stale_parts
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.raw_server import RawServer
 
 SIGNED = "https://s3.example.test/bucket/report.csv?X-Amz-Credential=AKIDEXAMPLE&X-Amz-Signature=deadbeefsignature"
 
@@ -108,12 +110,14 @@ def test_any_exception_removes_the_temp(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_no_content_length_or_an_encoded_body_is_not_length_checked(tmp_path):
-    _path, size, _sha = stream_to_temp(FakeResponse([b"abc"], content_length=False), str(tmp_path / "a"), None)
+def test_a_body_without_a_checkable_length_is_accepted_with_a_warning(tmp_path):
+    warnings = []
+    _path, size, _sha = stream_to_temp(FakeResponse([b"abc"], content_length=False), str(tmp_path / "a"), "GET /s3/a", warn=warnings.append)
     assert size == 3
     encoded = FakeResponse([b"decoded bytes"], headers={"Content-Length": "5", "Content-Encoding": "gzip"})
-    _path, size, _sha = stream_to_temp(encoded, str(tmp_path / "b"), None)
+    _path, size, _sha = stream_to_temp(encoded, str(tmp_path / "b"), "GET /s3/b", warn=warnings.append)
     assert size == len(b"decoded bytes")
+    assert len(warnings) == 2 and all("closed the connection cleanly" in w for w in warnings)
 
 
 def test_invalid_content_length_is_refused(tmp_path):
@@ -237,8 +241,212 @@ def test_downloader_retries_transient_link_errors_but_not_local_errors(tmp_path)
     assert len(failing.opened) == 1
 
 
-def test_downloader_removes_stale_parts_before_the_first_attempt(tmp_path):
-    (tmp_path / ".r.0123abcd.part").write_text("left by a killed run")
+def test_downloader_leaves_other_temporary_files_alone(tmp_path):
+    # Before 0.2 the first attempt removed every ".r.*.part": a second run deleted the first one's download.
+    (tmp_path / ".r.0123abcd.part").write_text("another run's download")
     links = Links([SIGNED], [FakeResponse([b"x"])])
     path = FreshLinkDownloader(str(tmp_path / "r"), lambda msg: None, 3).fetch(links.get_link, links.open_link, "job J")[0]
-    assert leftovers(tmp_path) == [os.path.basename(path)]
+    assert leftovers(tmp_path) == sorted([".r.0123abcd.part", os.path.basename(path)])
+
+
+# -- report formats: only an HTML page or a JSON error object is refused ----------------------
+NDJSON = b'{"columns": [{"name": "sourceId"}], "table": "jira:issue", "rowCount": 2}\n' + b'{"sourceId": "1", "targetId": "2"}\n' * 2
+
+
+@pytest.mark.parametrize("content_type", ["application/x-ndjson", "application/json", "application/octet-stream", "text/plain"])
+def test_small_json_lines_report_is_saved_whatever_its_type(tmp_path, content_type):
+    # Before 0.2 an application/json (or x-ndjson) body that did not parse was refused as "malformed JSON".
+    path, size, _sha = stream_to_temp(FakeResponse([NDJSON], headers={"Content-Type": content_type}), str(tmp_path / "r"), None)
+    assert open(path, "rb").read() == NDJSON and size == len(NDJSON)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"errorMessage": "Internal Server Error"}',
+        b'{"error": "nope"}',
+        b'{"Error": {"Code": "AccessDenied"}}',
+        b'{"message": "Forbidden", "status": 403}',
+    ],
+)
+@pytest.mark.parametrize("content_type", ["application/json", "application/octet-stream"])
+def test_a_json_error_object_is_refused_whatever_its_type(tmp_path, body, content_type):
+    with pytest.raises(UnexpectedResponseError, match="error document"):
+        stream_to_temp(FakeResponse([body], headers={"Content-Type": content_type}), str(tmp_path / "r"), None)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b'{"columns": [], "table": "jira:issue", "rowCount": 0}\n', "application/json"),
+        (b'{"columns": [], "table": "jira:issue"}\n{"sourceId": "1", "targ', "application/json"),
+        (b"PK\x03\x04zip", "application/zip"),
+    ],
+)
+def test_a_json_object_without_error_keys_or_a_broken_one_is_saved(tmp_path, body, content_type):
+    path, _size, _sha = stream_to_temp(FakeResponse([body], headers={"Content-Type": content_type}), str(tmp_path / "r"), None)
+    assert open(path, "rb").read() == body
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-ndjson", "application/octet-stream"])
+def test_one_line_of_broken_json_is_refused_it_cannot_be_a_report(tmp_path, content_type):
+    with pytest.raises(UnexpectedResponseError, match="one line of malformed JSON"):
+        stream_to_temp(FakeResponse([b'{"data": {"status": "IN_PROGRESS", "chi'], headers={"Content-Type": content_type}), str(tmp_path / "r"), None)
+    assert leftovers(tmp_path) == []
+
+
+def test_an_html_page_is_refused_even_without_an_html_type(tmp_path):
+    with pytest.raises(UnexpectedResponseError, match="HTML page"):
+        stream_to_temp(
+            FakeResponse([b"  <!DOCTYPE html><html><body>502</body></html>"], headers={"Content-Type": "text/plain"}), str(tmp_path / "r"), None
+        )
+
+
+# -- completeness over real sockets -----------------------------------------------------------
+CSV = b"entityType,serverId,cloudId\n" + b"jira:issue,000000000001,000000000002\n" * 5000
+
+
+def gzipped(data, level=6):
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def chunked(data, size=7000, final=True):
+    pieces = [b"%x\r\n%s\r\n" % (len(data[i : i + size]), data[i : i + size]) for i in range(0, len(data), size)]
+    return pieces + ([b"0\r\n\r\n"] if final else [])
+
+
+def serve(head, body=(), ending="close", pause=0.0):
+    server = RawServer(["HTTP/1.1 200 OK"] + head, body, ending, pause)
+    return server, server.get()
+
+
+def download(tmp_path, head, body=(), ending="close", warnings=None, deadline=None):
+    server, response = serve(head, body, ending)
+    try:
+        return stream_to_temp(
+            response, str(tmp_path / "report.csv"), "GET /s3/r", deadline=deadline, warn=(warnings if warnings is not None else []).append
+        )
+    finally:
+        server.stop()
+
+
+def test_complete_bodies_are_saved_by_length_by_chunks_and_by_a_clean_close(tmp_path):
+    warnings = []
+    for head, body in (
+        (["Content-Length: %d" % len(CSV)], [CSV]),
+        (["Transfer-Encoding: chunked"], chunked(CSV)),
+        (["Connection: close"], [CSV[:1000], CSV[1000:]]),
+    ):
+        path, size, sha = download(tmp_path, head, body, warnings=warnings)
+        assert open(path, "rb").read() == CSV and (size, sha) == (len(CSV), hashlib.sha256(CSV).hexdigest())
+        os.remove(path)
+    assert len(warnings) == 1 and "no Content-Length and was not chunked" in warnings[0] and "GET /s3/r" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    "head,body,ending,needle",
+    [
+        (["Content-Length: %d" % len(CSV)], [CSV[:5000]], "close", "5000 of the %d bytes" % len(CSV)),
+        (["Transfer-Encoding: chunked"], chunked(CSV, final=False), "close", "before its final chunk"),
+        (["Transfer-Encoding: chunked"], chunked(CSV)[:3] + [b"1b58\r\nabc"], "close", "inside a chunk"),
+        (["Connection: close"], [CSV[:5000]], "reset", "connection broke"),
+    ],
+    ids=["length", "chunked-no-terminator", "chunked-mid-chunk", "close-reset"],
+)
+def test_a_body_cut_short_is_never_saved(tmp_path, head, body, ending, needle):
+    with pytest.raises((UnexpectedResponseError, TransportError)) as info:
+        download(tmp_path, head, body, ending)
+    assert needle in str(info.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_gzip_bodies_are_decoded_and_proven_complete(tmp_path):
+    encoded = gzipped(CSV)
+    two_members = gzipped(CSV[:20000]) + gzipped(CSV[20000:])
+    deflated = zlib.compress(CSV)
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    raw_deflated = raw_deflate.compress(CSV) + raw_deflate.flush()
+    for head, body in (
+        (["Content-Encoding: gzip", "Content-Length: %d" % len(encoded)], [encoded]),
+        (["Content-Encoding: gzip", "Connection: close"], [encoded[:100], encoded[100:]]),
+        (["Content-Encoding: gzip", "Transfer-Encoding: chunked"], chunked(two_members, size=333)),
+        (["Content-Encoding: deflate", "Content-Length: %d" % len(deflated)], [deflated]),
+        (["Content-Encoding: deflate", "Content-Length: %d" % len(raw_deflated)], [raw_deflated]),
+    ):
+        path, size, sha = download(tmp_path, head, body)
+        assert open(path, "rb").read() == CSV and (size, sha) == (len(CSV), hashlib.sha256(CSV).hexdigest()), head
+        os.remove(path)
+
+
+@pytest.mark.parametrize("framing", ["close", "length", "chunked"])
+def test_a_gzip_body_cut_short_is_refused_whatever_the_framing(tmp_path, framing):
+    # Before 0.2 a gzip stream cut short, framed consistently, was saved as the report with ok.
+    cut = gzipped(CSV)[:300]
+    head = {"close": ["Connection: close"], "length": ["Content-Length: %d" % len(cut)], "chunked": ["Transfer-Encoding: chunked"]}[framing]
+    body = chunked(cut, size=100) if framing == "chunked" else [cut]
+    with pytest.raises(UnexpectedResponseError, match="ended before the end of its gzip stream"):
+        download(tmp_path, ["Content-Encoding: gzip"] + head, body)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_corrupt_gzip_or_an_unknown_encoding_is_refused(tmp_path):
+    encoded = bytearray(gzipped(CSV))
+    encoded[-6] ^= 0xFF  # the CRC-32 of the trailer
+    with pytest.raises(UnexpectedResponseError, match="corrupt"):
+        download(tmp_path, ["Content-Encoding: gzip", "Content-Length: %d" % len(encoded)], [bytes(encoded)])
+    with pytest.raises(UnexpectedResponseError, match="cannot decode"):
+        download(tmp_path, ["Content-Encoding: br", "Content-Length: 3"], [b"abc"])
+    assert leftovers(tmp_path) == []
+
+
+class ExpiresAfter:
+    """A Deadline stand-in that expires after ``checks`` checks."""
+
+    def __init__(self, checks):
+        self.checks = checks
+
+    def expired(self):
+        self.checks -= 1
+        return self.checks < 0
+
+
+def test_the_call_deadline_ends_a_dripping_download(tmp_path):
+    server, response = serve(["Content-Length: 1000"], [b"x"] * 20, pause=0.05)
+    try:
+        with pytest.raises(DeadlineExceededError, match="deadline passed"):
+            stream_to_temp(response, str(tmp_path / "r"), None, deadline=ExpiresAfter(5))
+    finally:
+        server.stop()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_stall_longer_than_the_read_timeout_is_a_transport_error(tmp_path):
+    server = RawServer(["HTTP/1.1 200 OK", "Content-Length: 100"], [b"abc"], ending="hang")
+    response = server.get(timeout=0.5)
+    try:
+        with pytest.raises(TransportError, match="no data within request_timeout"):
+            stream_to_temp(response, str(tmp_path / "r"), None)
+    finally:
+        server.stop()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_body_larger_than_the_ring_keeps_its_bytes_in_order(tmp_path):
+    data = os.urandom(3 * 1024 * 1024 + 11) * 6  # about 18 MiB: more than four 4 MiB buffers
+    path, size, sha = download(tmp_path, ["Content-Length: %d" % len(data)], [data])
+    assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
+    assert file_digest(path) == (size, sha)
+
+
+def test_downloader_does_not_retry_once_the_deadline_has_passed(tmp_path):
+    late = DeadlineExceededError("the download was still arriving when the call's deadline passed")
+    links = Links([SIGNED, SIGNED, SIGNED], [late, FakeResponse([b"x"])])
+    with pytest.raises(DeadlineExceededError):
+        FreshLinkDownloader(str(tmp_path / "r"), lambda msg: None, 3).fetch(links.get_link, links.open_link, "job J")
+    assert len(links.opened) == 1
+    links = Links([DeadlineExceededError("no time left for the link request"), SIGNED], [FakeResponse([b"x"])])
+    with pytest.raises(DeadlineExceededError):
+        FreshLinkDownloader(str(tmp_path / "r"), lambda msg: None, 3).fetch(links.get_link, links.open_link, "job J")
+    assert links.opened == []

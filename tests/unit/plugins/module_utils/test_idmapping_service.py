@@ -8,6 +8,7 @@ __metaclass__ = type
 import hashlib
 import json
 import os
+import signal
 
 import pytest
 
@@ -25,6 +26,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
 from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_api import IdMappingApi, normalize_trigger_inputs
 from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_job import IdMappingRun
 from ansible_collections.migrationops.atlassian.plugins.module_utils._journal import journal_path, write_journal
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import DestBusy, DestLock, LocalFileError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import ApiClient
 from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import ScriptedSession, make_response
 
@@ -87,9 +89,16 @@ class FakeApi:
 
 
 class FakeFiles:
-    def __init__(self, attributes_change=False):
+    def __init__(self, attributes_change=False, bad_attribute=None):
         self.installed = []
         self.attributes_change = attributes_change
+        self.bad_attribute = bad_attribute
+        self.checked = 0
+
+    def check_attributes(self):
+        self.checked += 1
+        if self.bad_attribute:
+            raise InvalidParameterError(self.bad_attribute)
 
     def install(self, temp, dest):
         self.installed.append(dest)
@@ -535,3 +544,111 @@ def test_open_download_sends_no_credentials_and_names_the_link_without_query():
 def test_normalize_trigger_inputs():
     assert normalize_trigger_inputs("Confluence", SRC + "/", DST + "//") == {"product": "CONFLUENCE", "source_url": SRC, "destination_url": DST}
     assert normalize_trigger_inputs(None, None, None) == {"product": None, "source_url": None, "destination_url": None}
+
+
+# -- two runs, killed runs, hostile paths, attributes (0.2) ----------------------------------
+class LockingFiles(FakeFiles):
+    """Looks at dest's directory while the report is being installed (the run holds its lock then)."""
+
+    def install(self, temp, dest):
+        self.seen = sorted(os.listdir(os.path.dirname(dest)))
+        FakeFiles.install(self, temp, dest)
+
+
+def test_a_second_run_on_the_same_dest_fails_at_once_and_leaves_the_first_ones_download(tmp_path):
+    # Before 0.2 the second run removed the first one's temporary file, and the first failed after a full download.
+    first = DestLock(str(tmp_path / "report.csv")).acquire()
+    in_progress = tmp_path / ".report.csv.0123abcd.part"
+    in_progress.write_bytes(b"the first run's download")
+    api = FakeApi()
+    try:
+        with pytest.raises(DestBusy) as info:
+            make(api, tmp_path)[0].run()
+    finally:
+        first.release()
+    assert api.calls == [], "nothing may be requested"
+    assert "another run (process %d)" % os.getpid() in str(info.value) and "report.csv" in str(info.value)
+    assert in_progress.read_bytes() == b"the first run's download"
+    assert not (tmp_path / ".report.csv.lock").exists()
+
+
+def test_a_run_holds_the_lock_until_the_report_is_installed_and_then_removes_it(tmp_path):
+    files = LockingFiles()
+    make(FakeApi(), tmp_path, files=files)[0].run()
+    assert ".report.csv.lock" in files.seen
+    assert sorted(os.listdir(str(tmp_path))) == ["report.csv"]
+
+
+@pytest.mark.parametrize("force", [True, False])
+def test_a_later_run_of_any_kind_removes_what_a_killed_run_left(tmp_path, force):
+    # Before 0.2 a run finding dest in place (force false) never looked; a killed force run's file stayed forever.
+    (tmp_path / "report.csv").write_bytes(b"old report")
+    (tmp_path / ".report.csv.0123abcd.part").write_bytes(b"left by a killed force run")
+    (tmp_path / ".report.csv.lock").write_text("999999\n")  # its lock file; the kernel released the lock
+    make(FakeApi(), tmp_path, force=force)[0].run()
+    assert sorted(os.listdir(str(tmp_path))) == ["report.csv"]
+
+
+def test_a_run_finding_dest_in_place_leaves_a_live_runs_download_alone(tmp_path):
+    (tmp_path / "report.csv").write_bytes(b"old report")
+    part = tmp_path / ".report.csv.0123abcd.part"
+    part.write_bytes(b"a live force run's download")
+    live = DestLock(str(tmp_path / "report.csv")).acquire()
+    try:
+        result = make(FakeApi(), tmp_path)[0].run()
+    finally:
+        live.release()
+    assert result["changed"] is False and part.exists()
+
+
+def test_check_mode_removes_and_locks_nothing(tmp_path):
+    (tmp_path / ".report.csv.0123abcd.part").write_bytes(b"x")
+    make(FakeApi(), tmp_path, check_mode=True)[0].run()
+    assert sorted(os.listdir(str(tmp_path))) == [".report.csv.0123abcd.part"]
+
+
+@pytest.mark.parametrize("where", ["dest", "journal"])
+def test_a_fifo_at_dest_or_at_the_journal_is_refused_before_any_request(tmp_path, where):
+    # Before 0.2 a FIFO at dest blocked the module in its checksum, one at the journal in open().
+    os.mkfifo(str(tmp_path / ("report.csv" if where == "dest" else ".report.csv.idmapping.json")))
+    api = FakeApi()
+    previous = signal.signal(signal.SIGALRM, _blocked)
+    signal.alarm(5)
+    try:
+        with pytest.raises(LocalFileError, match="FIFO"):
+            make(api, tmp_path)[0].run()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert api.calls == []
+
+
+def _blocked(signum, frame):
+    raise AssertionError("the run blocked on a FIFO")
+
+
+def test_a_link_at_dest_to_a_regular_file_is_followed(tmp_path):
+    target = tmp_path / "shared-report.csv"
+    target.write_bytes(b"old report")
+    os.symlink(str(target), str(tmp_path / "report.csv"))
+    api = FakeApi()
+    result = make(api, tmp_path)[0].run()
+    assert api.calls == [] and result["sha256"] == hashlib.sha256(b"old report").hexdigest()
+
+
+def test_file_attributes_are_checked_before_any_request(tmp_path):
+    api = FakeApi()
+    files = FakeFiles(bad_attribute="owner 'nobody-here' is not a user on this host")
+    with pytest.raises(InvalidParameterError, match="nobody-here"):
+        make(api, tmp_path, files=files)[0].run()
+    assert api.calls == [] and files.checked == 1
+
+
+def test_a_download_that_fails_locally_carries_the_job_id(tmp_path):
+    class FullDisk(FakeFiles):
+        def install(self, temp, dest):
+            raise LocalFileError("cannot move the downloaded report into place: No space left on device")
+
+    with pytest.raises(LocalFileError) as info:
+        make(FakeApi(), tmp_path, files=FullDisk())[0].run()
+    assert info.value.result["job_id"] == "job-1"

@@ -7,10 +7,11 @@ __metaclass__ = type
 
 import json
 import os
+import signal
 
 import pytest
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import LocalFileError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._journal import (
     journal_matches,
     journal_path,
@@ -58,11 +59,38 @@ def test_corrupt_journal_is_ignored_with_a_warning(tmp_path, content):
     assert len(warnings) == 1 and journal_path(dest) in warnings[0]
 
 
-def test_unreadable_journal_is_ignored_with_a_warning(tmp_path):
+def _plant(kind, path, tmp_path):
+    if kind == "directory":
+        os.mkdir(path)
+    elif kind == "FIFO":
+        os.mkfifo(path)
+    elif kind == "symbolic link":
+        target = tmp_path / "elsewhere.json"
+        target.write_text('{"job_id": "planted"}')
+        os.symlink(str(target), path)
+    else:
+        os.symlink("/dev/zero", path)
+
+
+@pytest.mark.parametrize("kind", ["directory", "FIFO", "symbolic link", "link to a device"])
+def test_non_regular_journal_is_refused_at_once_without_blocking(tmp_path, kind):
+    # Before 0.2 a FIFO here blocked the module in open() forever; a directory was only a warning.
     dest = str(tmp_path / "r")
-    os.mkdir(journal_path(dest))
-    warnings = []
-    assert read_journal(dest, warnings.append) is None and len(warnings) == 1
+    _plant(kind, journal_path(dest), tmp_path)
+    previous = signal.signal(signal.SIGALRM, _blocked)
+    signal.alarm(5)
+    try:
+        with pytest.raises(LocalFileError) as info:
+            read_journal(dest, lambda msg: None)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert journal_path(dest) in str(info.value)
+    assert ("is a %s" % kind.split(" to ")[0].replace("FIFO", "FIFO (named pipe)")) in str(info.value) or "symbolic link" in str(info.value)
+
+
+def _blocked(signum, frame):
+    raise AssertionError("read_journal blocked on a non-regular file")
 
 
 def test_write_replaces_atomically_and_leaves_no_temp(tmp_path, monkeypatch):

@@ -1,0 +1,295 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A download's body, read as HTTP frames it, and proven complete before it is accepted.
+
+``open_body(response)`` gives a reader whose ``readinto(view)`` fills part of ``view`` and returns
+0 only at an end that the framing proves: all ``Content-Length`` bytes, or the final chunk of a
+chunked body; a gzip or deflate body must also reach the end of its compressed stream (zlib checks
+gzip's CRC-32 and ISIZE, and zlib's Adler-32). A body that ends before that raises IncompleteBody.
+A body framed by the closing of the connection (no length, not chunked) ends at a clean close:
+a reset or a stall fails, but a server that closes early on purpose cannot be told apart (nor a TLS
+connection closed without close_notify: Python's ssl module reports such a ragged end as a clean
+one), so such a reader has ``verified`` false and the caller warns.
+
+The body is read straight from the connection's buffered socket (``response.raw._fp.fp``, under
+requests and urllib3), at most one receive per call, so every receive is bounded by the socket
+timeout (``request_timeout``) and the call's ``deadline`` is checked between receives. A response
+without that stream (another adapter) is read through ``iter_content``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import zlib
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    AtlassianError,
+    DeadlineExceededError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import scrub
+
+LINE_LIMIT = 4096
+ENCODED_READ = 1024 * 1024
+ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+
+
+class IncompleteBody(UnexpectedResponseError):
+    """The body ended before its length, its last chunk or the end of its compressed stream."""
+
+
+def content_length(headers):
+    """The ``Content-Length`` as an int, None when absent; an invalid one is refused."""
+    value = headers.get("Content-Length")
+    if value is None:
+        return None
+    try:
+        length = int(str(value).strip())
+    except ValueError:
+        raise UnexpectedResponseError("the download has an invalid Content-Length header %r" % scrub(value)[:40])
+    if length < 0:
+        raise UnexpectedResponseError("the download has a negative Content-Length header")
+    return length
+
+
+def content_encoding(headers):
+    """'gzip', 'deflate' or None (identity); another encoding is refused rather than saved undecoded."""
+    value = (headers.get("Content-Encoding") or "").strip().lower()
+    if value in ("", "identity"):
+        return None
+    if value not in ENCODINGS:
+        raise UnexpectedResponseError("the download uses Content-Encoding %r, which the module cannot decode" % scrub(value)[:40])
+    return ENCODINGS[value]
+
+
+def _chunked(headers, fp):
+    declared = getattr(fp, "chunked", None)
+    if isinstance(declared, bool):
+        return declared
+    return (headers.get("Transfer-Encoding") or "").lower().split(",")[-1].strip() == "chunked"
+
+
+def open_body(response, deadline=None, chunk_size=1024 * 1024):
+    """The reader of ``response``'s body (see the module docstring); raises on an unusable header."""
+    headers = response.headers or {}
+    encoding = content_encoding(headers)
+    fp = getattr(getattr(response, "raw", None), "_fp", None)
+    stream = getattr(fp, "fp", None)
+    if stream is not None and hasattr(stream, "readinto1") and hasattr(stream, "peek"):
+        chunked = _chunked(headers, fp)
+        body = SocketBody(stream, None if chunked else content_length(headers), chunked, deadline)
+    else:
+        body = IterBody(response, chunk_size, content_length(headers), encoding)
+        encoding = None  # iter_content has decoded it already
+    return DecodedBody(body, encoding) if encoding else body
+
+
+class SocketBody:
+    """The body on the buffered socket, framed by a length, by chunks or by the closing of the connection."""
+
+    def __init__(self, stream, length, chunked, deadline=None):
+        self.stream = stream
+        self.deadline = deadline
+        self.framing = "chunked" if chunked else ("length" if length is not None else "close")
+        self.length = length
+        self.received = 0
+        self.chunk_left = 0
+        self.chunks_seen = 0
+        self.done = False
+
+    @property
+    def verified(self):
+        return self.framing != "close"
+
+    def readinto(self, view):
+        if self.done:
+            return 0
+        if self.framing == "chunked":
+            return self._read_chunked(view)
+        if self.framing == "length":
+            wanted = self.length - self.received
+            if wanted == 0:
+                self.done = True
+                return 0
+            count = self._receive(view[:wanted])
+            if not count:
+                raise IncompleteBody(
+                    "the download ended after %d of the %d bytes announced by Content-Length (cut short)" % (self.received, self.length)
+                )
+        else:
+            count = self._receive(view)
+            self.done = not count
+        self.received += count
+        return count
+
+    def _read_chunked(self, view):
+        while not self.chunk_left:
+            if self.chunks_seen and self._line():
+                raise UnexpectedResponseError("the download's chunked encoding is malformed (no line end after a chunk)")
+            self.chunk_left = self._chunk_size()
+            self.chunks_seen += 1
+            if not self.chunk_left:
+                while self._line():  # trailer fields, up to the empty line that ends the body
+                    pass
+                self.done = True
+                return 0
+        count = self._receive(view[: self.chunk_left])
+        if not count:
+            raise IncompleteBody("the download ended inside a chunk after %d bytes, before its final chunk (cut short)" % self.received)
+        self.chunk_left -= count
+        self.received += count
+        return count
+
+    def _chunk_size(self):
+        line = self._line().split(b";", 1)[0].strip()
+        try:
+            size = int(line, 16)
+        except ValueError:
+            raise UnexpectedResponseError("the download's chunked encoding is malformed (chunk size %r)" % line[:20])
+        if size < 0:
+            raise UnexpectedResponseError("the download's chunked encoding is malformed (negative chunk size)")
+        return size
+
+    def _line(self):
+        """One line without its line end; the connection closing first means the body was cut short."""
+        line = b""
+        while True:
+            self._check_deadline()
+            data = self._call(self.stream.peek, 1)
+            if not data:
+                raise IncompleteBody("the download ended after %d bytes, before its final chunk (cut short)" % self.received)
+            end = data.find(b"\n")
+            line += self._call(self.stream.read, len(data) if end < 0 else end + 1)
+            if len(line) > LINE_LIMIT:
+                raise UnexpectedResponseError("the download's chunked encoding is malformed (a line over %d bytes)" % LINE_LIMIT)
+            if end >= 0:
+                return line.rstrip(b"\r\n")
+
+    def _receive(self, view):
+        self._check_deadline()
+        return self._call(self.stream.readinto1, view)
+
+    def _check_deadline(self):
+        if self.deadline is not None and self.deadline.expired():
+            raise DeadlineExceededError(
+                "the download was still arriving when the call's deadline passed (%d bytes received); "
+                "wait_timeout + request_timeout bound the whole call, the download included" % self.received
+            )
+
+    def _call(self, function, argument):
+        try:
+            return function(argument)
+        except (OSError, ValueError) as exc:
+            # socket.timeout is an OSError: no byte for request_timeout; a reset or a closed socket too.
+            kind = "no data within request_timeout" if "timed out" in str(exc) else "%s" % type(exc).__name__
+            raise TransportError("the connection broke while the report was being downloaded (%s)" % kind)
+
+
+class IterBody:
+    """The body through ``iter_content`` (a response without a socket stream), checked against its length."""
+
+    def __init__(self, response, chunk_size, length, encoding):
+        self.chunks = response.iter_content(chunk_size=chunk_size)
+        # With a content encoding the length counts encoded bytes, which iter_content does not show.
+        self.length = None if encoding else length
+        self.framing = "length" if self.length is not None else "close"
+        self.verified = self.length is not None
+        self.received = 0
+        self.pending = memoryview(b"")
+
+    def readinto(self, view):
+        while not self.pending:
+            try:
+                chunk = next(self.chunks, None)
+            except AtlassianError:
+                raise
+            except Exception as exc:  # pylint: disable=broad-except
+                # requests, urllib3 and http.client raise many kinds while a body is read.
+                raise TransportError("the connection broke while the report was being downloaded (%s)" % type(exc).__name__)
+            if chunk is None:
+                if self.length is not None and self.received < self.length:
+                    raise IncompleteBody(
+                        "the download ended after %d of the %d bytes announced by Content-Length (cut short)" % (self.received, self.length)
+                    )
+                return 0
+            self.pending = memoryview(chunk)
+        count = min(len(view), len(self.pending))
+        view[:count] = self.pending[:count]
+        self.pending = self.pending[count:]
+        self.received += count
+        if self.length is not None and self.received > self.length:
+            raise UnexpectedResponseError("the download sent more than the %d bytes announced by Content-Length" % self.length)
+        return count
+
+
+class DecodedBody:
+    """A gzip (one or more members) or deflate (zlib or raw) body, decoded in bounded pieces.
+
+    ``max_length`` keeps a small compressed body from expanding in memory; the end is accepted
+    only once the inner body is complete and zlib has reached (and checked) the stream's end.
+    """
+
+    def __init__(self, inner, encoding):
+        self.inner = inner
+        self.encoding = encoding
+        self.framing = inner.framing
+        self.received = 0
+        self.scratch = memoryview(bytearray(ENCODED_READ))
+        self.pending = b""
+        self.started = False
+        self.decoder = self._decoder()
+
+    @property
+    def verified(self):
+        return True  # the compressed stream's own end (and check value) proves completeness
+
+    def _decoder(self, raw=False):
+        if self.encoding == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+
+    def readinto(self, view):
+        while True:
+            if self.pending:
+                decoded = self._decode(len(view))
+                if decoded:
+                    view[: len(decoded)] = decoded
+                    self.received += len(decoded)
+                    return len(decoded)
+                continue
+            count = self.inner.readinto(self.scratch)
+            if not count:
+                if not self.decoder.eof:
+                    raise IncompleteBody(
+                        "the %s-encoded download ended before the end of its %s stream, after %d decoded bytes (cut short)"
+                        % (self.encoding, self.encoding, self.received)
+                    )
+                return 0
+            if self.decoder.eof:
+                self._next_member()
+            self.pending = bytes(self.scratch[:count])
+
+    def _decode(self, limit):
+        try:
+            decoded = self.decoder.decompress(self.pending, limit)
+        except zlib.error as exc:
+            if self.encoding == "deflate" and not self.started:
+                # Some servers send raw deflate without the zlib wrapper that RFC 9110 asks for.
+                self.decoder = self._decoder(raw=True)
+                return self._decode(limit)
+            raise UnexpectedResponseError("the %s-encoded download is corrupt (%s)" % (self.encoding, exc))
+        self.started = True
+        self.pending = self.decoder.unconsumed_tail
+        if self.decoder.eof and self.decoder.unused_data:
+            self.pending = self.decoder.unused_data
+            self._next_member()
+        return decoded
+
+    def _next_member(self):
+        """Data after the end of a stream: the next member of a gzip body; anything else is refused."""
+        if self.encoding != "gzip":
+            raise UnexpectedResponseError("the download sent data after the end of its %s stream" % self.encoding)
+        self.decoder = self._decoder()
