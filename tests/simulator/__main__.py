@@ -42,8 +42,13 @@ def _print_access(entry):
 
 def describe(sim):
     lines = ["migrationops simulator listening on %s (scenario %s)" % (sim.url, sim.scenario["name"])]
-    for key, value in sim.env.items():
+    server = sim.scenario["server"]
+    # The simulated instance (cma_cloud_site) answers on the same port, at the root or under any context path.
+    env = dict(sim.env, ATLASSIAN_SERVER_URL=sim.url, ATLASSIAN_SERVER_USERNAME=server["credentials"][0]["username"])
+    env["ATLASSIAN_SERVER_PASSWORD"] = server["credentials"][0]["password"]
+    for key, value in env.items():
         lines.append("export %s=%s" % (key, shlex.quote(value)))
+    lines.append("# or a personal access token instead of the password: export ATLASSIAN_SERVER_TOKEN=%s" % shlex.quote(server["tokens"][0]))
     for job in sim.scenario["jobs"]:
         tasks = ", ".join("%s task %s" % (task["type"], task["task_id"]) for task in job["tasks"]) or "no tasks"
         lines.append("job %s: %s" % (job["job_id"], tasks))

@@ -3,7 +3,7 @@
 Order for API paths: a matching fault may replace or damage the response; otherwise the route
 is resolved (404/405 envelopes), the credential checked (401/403), the rate limit counted (429)
 and the handler run. Faults that deliver a damaged real response (``slow``, ``truncate``,
-``malformed_json``) run the handler, with its side effects; the others never reach it.
+``malformed_json``, ``drip``) run the handler, with its side effects; the others never reach it.
 """
 
 import logging
@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
-from . import admin, idmapping, inject, mapi, s3
-from .auth import Authenticator, credential_key
+from . import admin, cma, idmapping, inject, mapi, s3
+from .auth import Authenticator, ServerAuthenticator, credential_key
 from .clock import SimClock
 from .faults import AbortConnection, FaultRegistry
 from .idmapping import IdMappingModel
@@ -26,19 +26,24 @@ from .responses import ApiError, error_response
 LOG = logging.getLogger(__name__)
 MAPI = "/migrations/public/v1"
 IDM = "/migrations/reports/v1/id-mappings"
+# The instance's CMA, at the root or under a context path such as /jira
+CMA = "/rest/migration/latest"
 
-# endpoint: (handler, rate-limit bucket, authenticated)
+# endpoint: (handler, rate-limit bucket, realm: whose credentials, None = no auth)
 ROUTES = {
-    "create_job": (mapi.create_job, "create", True),
-    "get_job": (mapi.get_job, "read", True),
-    "list_tasks": (mapi.list_tasks, "read", True),
-    "create_task": (mapi.create_task, "create", True),
-    "get_task": (mapi.get_task, "read", True),
-    "task_status": (mapi.task_status, "read", True),
-    "idm_trigger": (idmapping.trigger, "idmapping", True),
-    "idm_status": (idmapping.status, "idmapping", True),
-    "idm_download": (idmapping.download, "idmapping", True),
-    "s3_object": (s3.get_object, None, False),
+    "create_job": (mapi.create_job, "create_job", "mapi"),
+    "get_job": (mapi.get_job, "read", "mapi"),
+    "list_tasks": (mapi.list_tasks, "read", "mapi"),
+    "create_task": (mapi.create_task, "create_task", "mapi"),
+    "get_task": (mapi.get_task, "read", "mapi"),
+    "task_status": (mapi.task_status, "read", "mapi"),
+    "mint_token": (cma.mint_token, "read", "mapi"),
+    "idm_trigger": (idmapping.trigger, "idmapping", "idmapping"),
+    "idm_status": (idmapping.status, "idmapping", "idmapping"),
+    "idm_download": (idmapping.download, "idmapping", "idmapping"),
+    "s3_object": (s3.get_object, None, None),
+    "cma_save_token": (cma.save_token, None, "server"),
+    "cma_attach": (cma.attach, None, "server"),
 }
 
 URLS = Map(
@@ -52,7 +57,12 @@ URLS = Map(
         Rule(IDM + "/trigger", methods=["POST"], endpoint="idm_trigger"),
         Rule(IDM + "/<job_id>", methods=["GET"], endpoint="idm_status"),
         Rule(IDM + "/<job_id>/download", methods=["GET"], endpoint="idm_download"),
+        Rule(MAPI + "/token", methods=["POST"], endpoint="mint_token"),
         Rule("/s3/<bucket>/<path:key>", methods=["GET", "HEAD"], endpoint="s3_object"),
+        Rule(CMA + "/cloud/save/token", methods=["POST"], endpoint="cma_save_token"),
+        Rule("/<path:context>" + CMA + "/cloud/save/token", methods=["POST"], endpoint="cma_save_token"),
+        Rule(CMA + "/public/v1/attach", methods=["POST"], endpoint="cma_attach"),
+        Rule("/<path:context>" + CMA + "/public/v1/attach", methods=["POST"], endpoint="cma_attach"),
     ],
     merge_slashes=False,
 )
@@ -93,10 +103,12 @@ class SimulatorApp:
         self.scenario = scenario
         self.clock = SimClock(scenario["clock"]["speed"])
         self.started_wall = time.time()
-        self.migration = MigrationModel(scenario, self.clock)
+        self.instance = cma.CmaInstance(scenario["server"], self.clock)
+        self.migration = MigrationModel(scenario, self.clock, self.instance)
         self.idmapping = IdMappingModel(scenario, self.clock)
         self.presigner = s3.Presigner(self.clock, scenario["idmapping"]["link_valid_seconds"])
-        self.auth = Authenticator(scenario["credentials"], scenario["forbidden_tokens"])
+        self.auth = Authenticator(scenario["credentials"], scenario["forbidden_tokens"], scenario["bearer_allowed"])
+        self.server_auth = ServerAuthenticator(scenario["server"])
         self.limiter = RateLimiter(scenario["rate_limits"], self.clock)
         self.faults = FaultRegistry(scenario["faults"])
         self.log = RequestLog(log_path, on_request)
@@ -122,15 +134,12 @@ class SimulatorApp:
             self.log.commit(entry)
             self.log.finish(entry)
             raise AbortConnection()
-        if kind in ("status", "html"):
+        if kind in inject.REPLACING:
             return self._send(inject.fault_response(fault), entry, environ, start_response)
         if kind == "slow":
             time.sleep(fault["delay"])
             return self._send(self._dispatch(request, entry), entry, environ, start_response)
-        response = self._dispatch(request, entry)
-        if kind == "malformed_json":
-            return self._send(inject.malformed(response), entry, environ, start_response)
-        status, headers, body = inject.truncate(response, environ, fault["fraction"])
+        status, headers, body = inject.damage(fault, self._dispatch(request, entry), environ)
         return self._start(status, headers, body, entry, start_response)
 
     def _send(self, response, entry, environ, start_response):
@@ -150,11 +159,13 @@ class SimulatorApp:
             return error_response(405, headers={"Allow": ", ".join(exc.valid_methods or [])})
         except HTTPException:
             return error_response(404)
-        handler, bucket, authenticated = ROUTES[endpoint]
+        handler, bucket, realm = ROUTES[endpoint]
         header = request.headers.get("Authorization")
         try:
-            if authenticated:
-                self.auth.check(header)
+            if realm == "server":
+                self.server_auth.check(header)
+            elif realm is not None:
+                self.auth.check(header, realm)
             if bucket is not None:
                 try:
                     self.limiter.hit(bucket, credential_key(header))
@@ -163,6 +174,8 @@ class SimulatorApp:
                     raise
             return handler(self, request, **args)
         except ApiError as exc:
+            if realm == "server":
+                return cma.message_response(exc.status, exc.message)
             return exc.response()
         except Exception:
             LOG.exception("simulator handler %s failed", endpoint)

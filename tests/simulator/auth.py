@@ -1,5 +1,9 @@
 """Authentication (doc section 2): HTTP Basic ``email:api_token`` or ``Bearer api_token``.
 
+Bearer can be refused per API (``bearer_allowed: {mapi: false}``: Atlassian documents only Basic
+for the Migration API). The on-premises instance has its own accounts: Basic
+``username:password`` of an administrator, or ``Bearer`` a personal access token.
+
 Only the scheme is ever recorded; the credential itself is compared and forgotten. The rate
 limiter keys on a SHA-256 of the Authorization header, never on the header.
 """
@@ -28,34 +32,36 @@ def _same(left, right):
     return hmac.compare_digest(left.encode("utf-8", "replace"), right.encode("utf-8", "replace"))
 
 
+def parse_authorization(header):
+    """``(user or None, secret)`` from the header (``None`` user: Bearer); ``None`` if it is not Basic/Bearer."""
+    parts = (header or "").split(None, 1)
+    if len(parts) != 2:
+        return None
+    scheme, value = parts[0].lower(), parts[1].strip()
+    if scheme == "bearer":
+        return None, value
+    if scheme != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    if ":" not in decoded:
+        return None
+    user, secret = decoded.split(":", 1)
+    return user, secret
+
+
 class Authenticator:
-    def __init__(self, credentials, forbidden_tokens):
+    def __init__(self, credentials, forbidden_tokens, bearer_allowed=None):
         self.credentials = [(pair["email"], pair["api_token"]) for pair in credentials]
         self.forbidden = list(forbidden_tokens)
+        self.bearer_allowed = dict(bearer_allowed or {})
 
-    def _parse(self, header):
-        """``(email or None, token)`` from the header; ``None`` if it is not Basic/Bearer."""
-        parts = (header or "").split(None, 1)
-        if len(parts) != 2:
-            return None
-        scheme, value = parts[0].lower(), parts[1].strip()
-        if scheme == "bearer":
-            return None, value
-        if scheme != "basic":
-            return None
-        try:
-            decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        if ":" not in decoded:
-            return None
-        email, token = decoded.split(":", 1)
-        return email, token
-
-    def check(self, header):
-        """Raise the 401/403 envelope unless ``header`` carries a valid credential."""
-        parsed = self._parse(header)
-        if parsed is None:
+    def check(self, header, api="mapi"):
+        """Raise the 401/403 envelope unless ``header`` carries a valid credential for ``api``."""
+        parsed = parse_authorization(header)
+        if parsed is None or (parsed[0] is None and not self.bearer_allowed.get(api, True)):
             raise ApiError(401, "Unauthorized")
         email, token = parsed
         if any(_same(token, forbidden) for forbidden in self.forbidden):
@@ -65,3 +71,22 @@ class Authenticator:
             if email_ok and _same(token, known_token):
                 return
         raise ApiError(401, "Unauthorized")
+
+
+class ServerAuthenticator:
+    """The instance's administrators: Basic ``username:password`` or a Bearer personal access token."""
+
+    def __init__(self, server):
+        self.accounts = [(pair["username"], pair["password"]) for pair in server["credentials"]]
+        self.tokens = list(server["tokens"])
+
+    def check(self, header):
+        """Raise a 401 unless ``header`` names an administrator of the instance."""
+        parsed = parse_authorization(header)
+        if parsed is not None:
+            user, secret = parsed
+            if user is None and any(_same(secret, token) for token in self.tokens):
+                return
+            if user is not None and any(user == name and _same(secret, password) for name, password in self.accounts):
+                return
+        raise ApiError(401, "Client must be authenticated to access this resource.")

@@ -16,6 +16,23 @@ from .validate import ScenarioError
 TASK_TYPES = {"Check": "check", "Migrate": "migrate"}
 MAX_JOB_BODY = 390 * 1024
 
+# What the CMA writes, as the only node of a task it refuses (api-service-behaviour 3.1; the
+# first text is the documented one for a missing attachment or a wrong server ID).
+NOT_ATTACHED = (
+    "The cloud url is either not attached through the cloud migration assistant or the Server ID: %s used in the job "
+    "definition is incorrect, please attach the cloud site to the on-premises instance using the server attach API and "
+    "verify the Server ID."
+)
+TASK_RUNNING = "Task already running for given jobId = %s with taskId = %s"
+MIGRATED = "Task Not Allowed, migration has already been processed for JobId = %s"
+INVALID_APPS = (
+    "Migration includes invalid app keys = [%s]. These apps do not exist in the server. Please remove these apps from "
+    "the job definition and try again."
+)
+EMPTY_SCOPE = (
+    "You have passed an empty scope or usersAndGroups mode passed as referenced with no includedKeys in spaces during job creation using public API"
+)
+
 
 def iso_utc(epoch):
     stamp = datetime.fromtimestamp(epoch, tz=timezone.utc)
@@ -41,6 +58,7 @@ class Task:
         self.created_sim = created_sim
         self.order = (parse_iso(created_at, "created_at"), seq)
         self.polls = 0
+        self.refused = False
 
     def entry(self):
         """The task as listed by ``GET /jobs/{jobId}/tasks`` (doc 3.7)."""
@@ -83,15 +101,30 @@ def _hooks(task_type, options):
     return None, transform
 
 
+def _scope_empty(scope):
+    """No scope entry selects anything: no included keys or types, no users mode ALL."""
+    for entry in (scope or {}).values() if isinstance(scope, dict) else ():
+        if isinstance(entry, dict) and (entry.get("includedKeys") or entry.get("includedTypes") or entry.get("mode") == "ALL"):
+            return False
+    return True
+
+
+def _app_keys(definition):
+    apps = (definition.get("scope") or {}).get("apps") if isinstance(definition.get("scope"), dict) else None
+    keys = apps.get("includedKeys") if isinstance(apps, dict) else None
+    return [key for key in keys if isinstance(key, str)] if isinstance(keys, list) else []
+
+
 class MigrationModel:
-    def __init__(self, scenario, clock):
+    def __init__(self, scenario, clock, instance=None):
         self.clock = clock
+        self.instance = instance
         self.mode = scenario["clock"]["mode"]
         self.case = scenario["task_type_case"]
         self.new_job_templates = scenario["new_job_templates"]
         self.jobs = {}
         self._seq = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         base = clock.wall()
         for job_index, spec in enumerate(scenario["jobs"]):
             job = Job(spec["job_id"], spec["definition"], spec["templates"])
@@ -160,20 +193,54 @@ class MigrationModel:
                 raise ApiError(400, "Invalid options: checkTypes.%s must be a list of strings" % key)
         return options
 
+    def refusal(self, job):
+        """Why the CMA would refuse a new task of ``job`` (its root-only message), or ``None``.
+
+        Each check is on only when the scenario's ``server.refuse`` lists it.
+        """
+        instance = self.instance
+        refuse = instance.refuse if instance else ()
+        definition = job.definition
+        server_id = str((definition.get("source") or {}).get("serverId", ""))
+        if "not_attached" in refuse and not instance.attached((definition.get("destination") or {}).get("url")):
+            return NOT_ATTACHED % server_id
+        live = [task for task in job.tasks if not task.refused]
+        if "task_running" in refuse:
+            for task in sorted(live, key=lambda task: task.order, reverse=True):
+                tick = self.tick(task, advance=False)
+                if not task.root.visible(tick) or task.root.status(tick) != "FINISHED":
+                    return TASK_RUNNING % (job.job_id, task.task_id)
+        if "migrated" in refuse and any(task.type == "migrate" for task in live):
+            return MIGRATED % job.job_id
+        if "server_id" in refuse and server_id != instance.server_id:
+            return NOT_ATTACHED % server_id
+        unknown = [key for key in _app_keys(definition) if key not in instance.installed_apps] if "app_keys" in refuse else []
+        if unknown:
+            return INVALID_APPS % ", ".join(unknown)
+        if "empty_scope" in refuse and _scope_empty(definition.get("scope")):
+            return EMPTY_SCOPE
+        return None
+
     def create_task(self, job_id, body):
         job = self.job(job_id)
         if not isinstance(body, dict):
             raise ApiError(400, "Request body must be a JSON object")
         task_type = self._task_type(body.get("task"))
         options = self._options(body)
-        template = job.templates.get(task_type)
-        if template is None:
-            raise ApiError(400, "The simulated job %s has no %s task template" % (job_id, task_type))
-        keep, transform = _hooks(task_type, options)
-        root = treespec.compile_tree(template, keep=keep, transform=transform)
         with self._lock:
+            refusal = self.refusal(job)
+            if refusal is not None:
+                root = treespec.compile_tree(treespec.validate({"finish": 0, "outcome": "FAILED", "message": refusal}, "refusal"))
+            else:
+                template = job.templates.get(task_type)
+                if template is None:
+                    raise ApiError(400, "The simulated job %s has no %s task template" % (job_id, task_type))
+                keep, transform = _hooks(task_type, options)
+                root = treespec.compile_tree(template, keep=keep, transform=transform)
             created_sim = self.clock.sim_seconds()
-            return self._add(job, str(uuid.uuid4()), task_type, iso_utc(self.clock.wall()), options, [], root, created_sim)
+            task = self._add(job, str(uuid.uuid4()), task_type, iso_utc(self.clock.wall()), options, [], root, created_sim)
+            task.refused = refusal is not None
+            return task
 
     def create_job(self, body, size):
         if size > MAX_JOB_BODY:

@@ -1,7 +1,8 @@
 """Sliding-window rate limits per credential and bucket (doc section 6).
 
-Buckets: ``read`` (GETs on the Migration API), ``create`` (POST jobs and tasks) and
-``idmapping`` (every ID mapping request). A limit of ``None`` means unlimited.
+Buckets: ``read`` (GETs on the Migration API), ``create_job`` and ``create_task`` (POST jobs,
+POST tasks: 5 a minute each, the limits are stated per endpoint) and ``idmapping`` (every ID
+mapping request). A limit of ``None`` means unlimited.
 """
 
 import collections
@@ -19,7 +20,8 @@ class RateLimiter:
         self.window = float(config["window"])
         self.limits = {
             "read": config["read_per_window"],
-            "create": config["create_per_window"],
+            "create_job": config["create_per_window"],
+            "create_task": config["create_per_window"],
             "idmapping": config["idmapping_per_window"],
         }
         self.header_style = config["retry_after_header"]

@@ -8,11 +8,18 @@ import uuid
 
 from . import treespec
 from .faults import normalize_fault
+from .report import SERVED_KEYS, served_spec
 from .validate import ScenarioError, check_bool, check_choice, check_keys, check_list, check_number, check_str
 
 __all__ = ["DEFAULT_CREDENTIALS", "ScenarioError", "normalize"]
 
 DEFAULT_CREDENTIALS = [{"email": "demo@example.com", "api_token": "sim-token-0123456789abcdef"}]
+
+DEFAULT_SERVER_CREDENTIALS = [{"username": "admin", "password": "sim-server-password-0123456789abcdef"}]
+DEFAULT_SERVER_TOKENS = ["sim-server-pat-0123456789abcdef0123456789"]
+# Refusals of the CMA for new tasks (jobs.MigrationModel.refusal); none by default, so that the
+# scenarios written before the on-premises side existed keep running every POSTed task.
+REFUSALS = ("not_attached", "task_running", "migrated", "server_id", "app_keys", "empty_scope")
 
 DEFAULT_DEFINITION = {
     "name": "Simulated migration",
@@ -38,6 +45,20 @@ SECTION_DEFAULTS = {
         "last_page": "absent",
         "self_link": True,
     },
+    "server": {
+        "server_id": "0123456789",
+        "product": "jira",
+        "credentials": None,
+        "tokens": None,
+        "installed_apps": [],
+        "connected": [],
+        "attached": [],
+        "token_ttl": 300,
+        "attach_ttl": 86400,
+        "attach_error": None,
+        "refuse": [],
+    },
+    "bearer_allowed": {"mapi": True, "idmapping": True},
     "idmapping": {
         "jobs": [],
         "preexisting": [],
@@ -65,6 +86,8 @@ TOP_KEYS = (
     "idmapping",
     "s3_base_url",
     "faults",
+    "server",
+    "bearer_allowed",
 )
 
 IDMAPPING_BEHAVIOUR = {"pending_polls": 1, "in_progress_polls": 2, "result": "SUCCESS", "report": {"rows": 1000}}
@@ -99,6 +122,39 @@ def _rate_limits(doc):
         check_number(limits[key], "rate_limits." + key, minimum=0, allow_none=True, integer=True)
     check_choice(limits["retry_after_header"], "rate_limits.retry_after_header", ("seconds", "http-date", "none"))
     return limits
+
+
+def _server(doc):
+    server = _section(doc, "server")
+    check_str(server["server_id"], "server.server_id")
+    check_choice(server["product"], "server.product", ("jira", "confluence"))
+    if server["credentials"] is None:
+        server["credentials"] = copy.deepcopy(DEFAULT_SERVER_CREDENTIALS)
+    check_list(server["credentials"], "server.credentials")
+    for index, pair in enumerate(server["credentials"]):
+        path = "server.credentials[%d]" % index
+        check_keys(pair, path, ("username", "password"), required=("username", "password"))
+        check_str(pair["username"], path + ".username")
+        check_str(pair["password"], path + ".password")
+    if server["tokens"] is None:
+        server["tokens"] = list(DEFAULT_SERVER_TOKENS)
+    for key in ("tokens", "installed_apps", "connected", "attached", "refuse"):
+        check_list(server[key], "server." + key)
+        for index, item in enumerate(server[key]):
+            check_str(item, "server.%s[%d]" % (key, index))
+    for index, item in enumerate(server["refuse"]):
+        check_choice(item, "server.refuse[%d]" % index, REFUSALS)
+    for key in ("token_ttl", "attach_ttl"):
+        check_number(server[key], "server." + key, minimum=0)
+    check_choice(server["attach_error"], "server.attach_error", (None, "server_error"))
+    return server
+
+
+def _bearer_allowed(doc):
+    allowed = _section(doc, "bearer_allowed")
+    for key, value in allowed.items():
+        check_bool(value, "bearer_allowed." + key)
+    return allowed
 
 
 def _pagination(doc):
@@ -170,7 +226,7 @@ def _jobs(doc):
 
 
 def _report(report, path):
-    check_keys(report, path, ("rows", "size_bytes", "entity_type"))
+    check_keys(report, path, ("rows", "size_bytes", "entity_type") + SERVED_KEYS)
     if ("rows" in report) == ("size_bytes" in report):
         raise ScenarioError("%s: give exactly one of rows, size_bytes" % path)
     for key in ("rows", "size_bytes"):
@@ -178,7 +234,7 @@ def _report(report, path):
             check_number(report[key], path + "." + key, minimum=0, integer=True)
     if "entity_type" in report:
         check_str(report["entity_type"], path + ".entity_type")
-    return dict(report)
+    return served_spec(report, path)
 
 
 def _behaviour(item, path, preexisting=False):
@@ -230,6 +286,8 @@ def normalize(doc):
         "task_type_case": doc.get("task_type_case", "exact"),
         "jobs": _jobs(doc),
         "idmapping": _idmapping(doc),
+        "server": _server(doc),
+        "bearer_allowed": _bearer_allowed(doc),
         "s3_base_url": doc.get("s3_base_url"),
     }
     check_choice(scenario["missing_level"], "missing_level", ("not_found", "empty"))

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``migration_job``: the declared job definition, checked before any request, and the decision
+to reuse or create a job. Pure logic (the API and the state file are passed in)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    AtlassianError,
+    InvalidParameterError,
+    NotFoundError,
+    OutcomeFailure,
+)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import normalize_site_url
+
+FLOWS = {"JIRA": "jira-onpremises-to-cloud", "CONFLUENCE": "confluence-onpremises-to-cloud"}
+MAX_BODY_BYTES = 390 * 1024
+KEYS = "a non-empty list of non-empty strings"
+
+# Scope keys whose shape is known (api-service-behaviour 2.4): field -> (required, allowed values or KEYS/str).
+KNOWN_SCOPES = {
+    "JIRA": {
+        "projects": {"includedKeys": (True, KEYS), "includedData": (False, str)},
+    },
+    "CONFLUENCE": {
+        "spaces": {"includedKeys": (True, KEYS), "includedData": (False, ("ALL", "ATTACHMENTS"))},
+        "usersAndGroups": {"mode": (True, ("ALL", "REFERENCED")), "includedKeys": (False, KEYS)},
+        "apps": {"includedKeys": (True, KEYS)},
+        "globalEntities": {"includedTypes": (True, KEYS)},
+    },
+}
+
+
+def normalize_product(value):
+    product = str(value or "").strip().upper()
+    if product not in FLOWS:
+        raise InvalidParameterError("product must be JIRA or CONFLUENCE (any case), got %r" % (value,))
+    return product
+
+
+def _check_field(value, rule, where):
+    if rule is KEYS:
+        if not isinstance(value, list) or not value or not all(isinstance(item, str) and item.strip() for item in value):
+            raise InvalidParameterError("%s must be %s, got %r" % (where, KEYS, value))
+    elif rule is str:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidParameterError("%s must be a non-empty string, got %r" % (where, value))
+    elif not isinstance(value, str) or value.upper() not in rule:
+        raise InvalidParameterError("%s must be one of %s, got %r" % (where, ", ".join(rule), value))
+
+
+def check_scope(product, scope, warn):
+    """Check the shape of the scope keys known for ``product``; warn about the others (the service ignores them)."""
+    if not isinstance(scope, dict) or not scope:
+        raise InvalidParameterError("scope must be a non-empty mapping: the service refuses every task of a job with an empty scope")
+    known = KNOWN_SCOPES[product]
+    for key in sorted(scope):
+        value = scope[key]
+        where = "scope.%s" % key
+        if key not in known:
+            warn(
+                "%s is not a scope key known for %s (known: %s); the service ignores unknown keys silently"
+                % (where, product, ", ".join(sorted(known)))
+            )
+            continue
+        if not isinstance(value, dict):
+            raise InvalidParameterError("%s must be a mapping, got %r" % (where, value))
+        for field, (required, rule) in sorted(known[key].items()):
+            if field in value:
+                _check_field(value[field], rule, "%s.%s" % (where, field))
+            elif required:
+                raise InvalidParameterError("%s needs %s" % (where, field))
+        for field in sorted(set(value) - set(known[key])):
+            warn("%s.%s is not a known field of %s; the service ignores unknown fields silently" % (where, field, where))
+
+
+def build_definition(params, warn):
+    """The body of ``POST /jobs`` for the module's options, or InvalidParameterError naming the option."""
+    product = normalize_product(params["product"])
+    for option in ("name", "server_id"):
+        if not isinstance(params.get(option), str) or not params[option].strip():
+            raise InvalidParameterError("%s must be a non-empty string" % option)
+    flow = params.get("flow") or FLOWS[product]
+    check_scope(product, params["scope"], warn)
+    definition = {
+        "name": params["name"],
+        "flow": flow,
+        "source": {"serverId": params["server_id"].strip()},
+        "destination": {"url": normalize_site_url(params["destination_url"], "destination_url")},
+        "scope": params["scope"],
+    }
+    size = len(json.dumps(definition).encode("utf-8"))
+    if size > MAX_BODY_BYTES:
+        raise InvalidParameterError("the job definition is %d bytes; the service accepts at most 390 KB (%d bytes)" % (size, MAX_BODY_BYTES))
+    return definition
+
+
+def differences(declared, stored, prefix="", subset=False):
+    """Dotted paths where ``stored`` differs from ``declared``; with ``subset`` keys only ``stored`` has are ignored."""
+    if isinstance(declared, dict) and isinstance(stored, dict):
+        keys = set(declared) if subset else set(declared) | set(stored)
+        found = []
+        for key in sorted(keys, key=str):
+            path = "%s.%s" % (prefix, key) if prefix else str(key)
+            found.extend(differences(declared.get(key), stored.get(key), path, subset))
+        return found
+    return [] if declared == stored else [prefix or "definition"]
+
+
+def _comparable(definition):
+    """A stored definition as declared ones are written: the destination URL without a trailing slash."""
+    if not isinstance(definition, dict):
+        return {}
+    result = dict(definition)
+    destination = result.get("destination")
+    if isinstance(destination, dict) and isinstance(destination.get("url"), str):
+        result["destination"] = dict(destination, url=destination["url"].rstrip("/"))
+    return result
+
+
+def _read(api, job_id, what):
+    try:
+        return api.get_job(job_id)
+    except NotFoundError as exc:
+        exc.message = "%s %s does not exist (or has expired): %s" % (what, job_id, exc.message)
+        raise
+
+
+def _mismatch(job_id, fields, stored, why):
+    result = dict(job_id=job_id, definition=stored, created=False, changed=False, differences=fields)
+    return OutcomeFailure("job %s differs from the declaration in %s; %s" % (job_id, ", ".join(fields), why), result)
+
+
+def ensure_job(api, definition, job_id, state, check_mode, warn):
+    """Reuse the job named by ``job_id`` or recorded in ``state``, or create one.
+
+    ``api`` has ``get_job(job_id)`` and ``create_job(definition) -> (job_id, stored)``; ``state``
+    is None or has ``read()`` and ``write(job_id, definition)`` (see ``_job_state``).
+    """
+    if job_id:
+        stored = _read(api, job_id, "job_id")
+        fields = differences(definition, _comparable(stored), subset=True)
+        if fields:
+            raise _mismatch(job_id, fields, stored, "jobs are immutable: create a new job (omit job_id) or change the declaration")
+        return dict(job_id=job_id, definition=stored, created=False, changed=False)
+    if state is None:
+        warn("neither job_id nor state_path is set: every run creates a new job (the API cannot list jobs). Set state_path to reuse it")
+    else:
+        record = state.read()
+        if record is not None:
+            fields = differences(definition, record["definition"])
+            if fields:
+                raise _mismatch(
+                    record["job_id"],
+                    fields,
+                    record["definition"],
+                    "state_path %s records a job for another declaration: use another state_path for a new job" % state.path,
+                )
+            stored = _read(api, record["job_id"], "the job recorded in %s," % state.path)
+            fields = differences(definition, _comparable(stored), subset=True)
+            if fields:
+                raise _mismatch(record["job_id"], fields, stored, "the service holds another definition than the one recorded in %s" % state.path)
+            return dict(job_id=record["job_id"], definition=stored, created=False, changed=False)
+    if check_mode:
+        return dict(job_id=None, definition=definition, created=False, changed=True)
+    new_id, stored = api.create_job(definition)
+    result = dict(job_id=new_id, definition=stored, created=True, changed=True)
+    if state is not None:
+        try:
+            state.write(new_id, definition)
+        except AtlassianError as exc:
+            exc.result.update(result)
+            raise
+    return result

@@ -1,0 +1,75 @@
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""migration_job through ansible-playbook against the simulator: validation, state file, job_id, pacing, retries."""
+
+import json
+
+from ansible_collections.migrationops.atlassian.tests.integration.cma_support import CLOUD_URL, SCOPE, job_args, posts
+from ansible_collections.migrationops.atlassian.tests.integration.conftest import connection_env
+
+MODULE = "migrationops.atlassian.migration_job"
+
+
+def fault_task(sim, name, fault):
+    """A task that registers a simulator fault (through its admin endpoint) at this point of the play."""
+    return {
+        "name": name,
+        "ansible.builtin.uri": {"url": sim.url + "/_sim/faults", "method": "POST", "body_format": "json", "body": fault},
+    }
+
+
+def test_job_rules_state_file_job_id_pacing_and_retries(simulator, run_tasks, tmp_path):
+    sim = simulator("flow", overrides={"rate_limits": {"create_per_window": 1, "window": 3}})
+    state = str(tmp_path / "wave1-job.json")
+    run = run_tasks(
+        connection_env(sim),
+        [
+            {"name": "bad_scope", MODULE: job_args(scope={"projects": {"includedData": "all"}}, state_path=state)},
+            {"name": "check", "check_mode": True, MODULE: job_args(state_path=state)},
+            {"name": "create", MODULE: job_args(state_path=state)},
+            {"name": "reuse", MODULE: job_args(state_path=state)},
+            {"name": "other_declaration", MODULE: job_args(name="Wave 2", state_path=state)},
+            {"name": "compare_same", MODULE: job_args(job_id="{{ r_2.job_id }}")},
+            {
+                "name": "compare_differs",
+                MODULE: job_args(job_id="{{ r_2.job_id }}", server_id="OTHER", scope={"projects": {"includedKeys": ["ABC"], "includedData": "all"}}),
+            },
+            {"name": "unknown_key", MODULE: job_args(scope=dict(SCOPE, dashbords={"includedKeys": ["D1"]}))},
+            {"name": "paced", MODULE: job_args()},
+            fault_task(sim, "fault_502", {"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "status", "status": 502}),
+            {"name": "not_retried_502", MODULE: job_args()},
+            fault_task(sim, "fault_reset", {"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "reset"}),
+            {"name": "not_retried_reset", MODULE: job_args()},
+        ],
+    )
+    assert run["bad_scope"]["failed"] and "scope.projects needs includedKeys" in run["bad_scope"]["msg"]
+    check = run["check"]
+    assert check["changed"] and check["job_id"] is None and not check["created"]
+    assert check["definition"]["destination"] == {"url": CLOUD_URL} and check["definition"]["flow"] == "jira-onpremises-to-cloud"
+    create, reuse = run["create"], run["reuse"]
+    assert create["created"] and create["changed"] and create["job_id"]
+    assert (reuse["job_id"], reuse["created"], reuse["changed"]) == (create["job_id"], False, False)
+    assert reuse["definition"]["source"] == {"serverId": "SRV-0123-4567-89AB"}
+    recorded = json.loads((tmp_path / "wave1-job.json").read_text())
+    assert recorded["job_id"] == create["job_id"] and recorded["definition"]["name"] == "ACME Jira wave 1"
+    other = run["other_declaration"]
+    assert other["failed"] and "differs from the declaration in name" in other["msg"] and "records a job for another declaration" in other["msg"]
+    assert other["differences"] == ["name"]
+    assert not run["compare_same"].get("failed") and not run["compare_same"]["changed"]
+    differs = run["compare_differs"]
+    assert differs["failed"] and differs["differences"] == ["scope.projects.includedKeys", "source.serverId"]
+    assert "jobs are immutable" in differs["msg"]
+    unknown = run["unknown_key"]
+    assert unknown["created"] and any("scope.dashbords is not a scope key known for JIRA" in w for w in unknown["warnings"])
+    assert any("every run creates a new job" in w for w in unknown["warnings"])
+    paced = run["paced"]
+    assert paced["created"], paced
+    job_posts = posts(sim, "/migrations/public/v1/jobs")
+    # 429 answers were waited out (Retry-After) and retried: every create but the faulted ones succeeded
+    assert any(entry["rate_limited"] for entry in job_posts)
+    assert [entry["status"] for entry in job_posts if not entry["rate_limited"]] == [200, 200, 200, 502, None]
+    assert run["not_retried_502"]["failed"] and run["not_retried_502"]["error"]["status_code"] == 502
+    reset = run["not_retried_reset"]
+    assert reset["failed"] and reset["error"]["type"] == "TransportError" and not reset.get("job_id")
+    # the job created by "create" was created once; the state and job_id runs only read it
+    assert len(sim.state["jobs"]) == 3

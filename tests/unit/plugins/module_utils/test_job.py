@@ -1,0 +1,190 @@
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+import pytest
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError, NotFoundError, OutcomeFailure
+from ansible_collections.migrationops.atlassian.plugins.module_utils._job import build_definition, differences, ensure_job
+
+SCOPE = {"projects": {"includedKeys": ["ABC", "OPS"], "includedData": "all"}}
+
+
+def params(**changes):
+    base = dict(name="Wave 1", product="jira", flow=None, server_id="SRV-1", destination_url="https://acme.atlassian.net/", scope=SCOPE)
+    base.update(changes)
+    return base
+
+
+def definition(**changes):
+    return build_definition(params(**changes), lambda msg: None)
+
+
+class FakeJobApi:
+    def __init__(self, jobs=None, new_id="job-new"):
+        self.jobs = dict(jobs or {})
+        self.new_id = new_id
+        self.created = []
+        self.read = []
+
+    def get_job(self, job_id):
+        self.read.append(job_id)
+        if job_id not in self.jobs:
+            raise NotFoundError("Job not found", endpoint="GET /jobs/%s" % job_id, status=404)
+        return copy.deepcopy(self.jobs[job_id])
+
+    def create_job(self, body):
+        self.created.append(body)
+        self.jobs[self.new_id] = copy.deepcopy(body)
+        return self.new_id, copy.deepcopy(body)
+
+
+class FakeState:
+    path = "/state/job.json"
+
+    def __init__(self, record=None, fail_write=False):
+        self.record = record
+        self.fail_write = fail_write
+        self.written = []
+
+    def read(self):
+        return self.record
+
+    def write(self, job_id, body):
+        if self.fail_write:
+            raise LocalFileError("disk full")
+        self.written.append((job_id, body))
+
+
+def test_definition_defaults_flow_from_product_in_any_case_and_strips_the_trailing_slash():
+    body = definition()
+    assert body == {
+        "name": "Wave 1",
+        "flow": "jira-onpremises-to-cloud",
+        "source": {"serverId": "SRV-1"},
+        "destination": {"url": "https://acme.atlassian.net"},
+        "scope": SCOPE,
+    }
+    confluence = definition(product="Confluence", scope={"spaces": {"includedKeys": ["ENG"], "includedData": "ALL"}})
+    assert confluence["flow"] == "confluence-onpremises-to-cloud"
+    assert definition(flow="custom-flow")["flow"] == "custom-flow"
+
+
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"product": "bamboo"}, "product must be JIRA or CONFLUENCE"),
+        ({"server_id": "  "}, "server_id"),
+        ({"name": ""}, "name"),
+        ({"destination_url": "acme.atlassian.net"}, "destination_url"),
+        ({"scope": {}}, "scope must be a non-empty mapping"),
+        ({"scope": {"projects": {"includedData": "all"}}}, "scope.projects needs includedKeys"),
+        ({"scope": {"projects": {"includedKeys": "ABC"}}}, "scope.projects.includedKeys must be a non-empty list"),
+        ({"scope": {"projects": {"includedKeys": []}}}, "scope.projects.includedKeys must be a non-empty list"),
+        ({"scope": {"projects": ["ABC"]}}, "scope.projects must be a mapping"),
+        ({"product": "CONFLUENCE", "scope": {"spaces": {"includedKeys": ["A"], "includedData": "SOME"}}}, "ALL, ATTACHMENTS"),
+        ({"product": "CONFLUENCE", "scope": {"usersAndGroups": {}}}, "scope.usersAndGroups needs mode"),
+        ({"scope": {"projects": {"includedKeys": ["x" * (400 * 1024)]}}}, "390 KB"),
+    ],
+)
+def test_bad_declarations_fail_naming_the_option_before_any_request(changes, named):
+    with pytest.raises(InvalidParameterError) as failure:
+        definition(**changes)
+    assert named in str(failure.value)
+
+
+def test_unknown_scope_keys_and_fields_warn_and_are_sent():
+    warnings = []
+    scope = {"projects": {"includedKeys": ["ABC"], "includedDta": "all"}, "dashbords": {"mode": "ALL"}}
+    body = build_definition(params(scope=scope), warnings.append)
+    assert body["scope"] == scope
+    assert len(warnings) == 2
+    assert "scope.dashbords is not a scope key known for JIRA" in warnings[0]
+    assert "scope.projects.includedDta is not a known field" in warnings[1]
+
+
+def test_differences_name_dotted_fields_and_subset_ignores_what_only_the_service_added():
+    declared = definition()
+    stored = copy.deepcopy(declared)
+    stored["scope"]["usersAndGroups"] = {"mode": "REFERENCED"}
+    assert differences(declared, stored, subset=True) == []
+    assert differences(declared, stored) == ["scope.usersAndGroups"]
+    stored["name"] = "Other"
+    stored["scope"]["projects"]["includedKeys"] = ["ABC"]
+    assert differences(declared, stored, subset=True) == ["name", "scope.projects.includedKeys"]
+
+
+def test_job_id_is_read_and_compared_and_a_difference_fails_naming_fields():
+    body = definition()
+    stored = dict(copy.deepcopy(body), destination={"url": "https://acme.atlassian.net/"})
+    api = FakeJobApi({"job-1": stored})
+    result = ensure_job(api, body, "job-1", None, False, pytest.fail)
+    assert result == dict(job_id="job-1", definition=stored, created=False, changed=False)
+    other = definition(name="Wave 2", server_id="SRV-2")
+    with pytest.raises(OutcomeFailure) as failure:
+        ensure_job(api, other, "job-1", None, False, pytest.fail)
+    assert "job job-1 differs from the declaration in name, source.serverId" in str(failure.value)
+    assert failure.value.result["differences"] == ["name", "source.serverId"]
+    assert failure.value.result["job_id"] == "job-1"
+    assert api.created == []
+
+
+def test_unknown_job_id_fails_clearly():
+    with pytest.raises(NotFoundError) as failure:
+        ensure_job(FakeJobApi(), definition(), "job-x", None, False, pytest.fail)
+    assert "job_id job-x does not exist" in str(failure.value)
+
+
+def test_without_job_id_or_state_every_run_creates_and_warns():
+    api, warnings = FakeJobApi(), []
+    result = ensure_job(api, definition(), None, None, False, warnings.append)
+    assert result["created"] and result["changed"] and result["job_id"] == "job-new"
+    assert api.created == [definition()]
+    assert "every run creates a new job" in warnings[0]
+
+
+def test_state_records_the_created_job_and_a_rerun_reuses_it_after_reading_it():
+    api, state = FakeJobApi(), FakeState()
+    first = ensure_job(api, definition(), None, state, False, pytest.fail)
+    assert state.written == [("job-new", definition())]
+    state.record = {"job_id": "job-new", "definition": definition()}
+    second = ensure_job(api, definition(), None, state, False, pytest.fail)
+    assert (first["created"], second["created"], second["changed"]) == (True, False, False)
+    assert second["job_id"] == "job-new" and api.read == ["job-new"] and len(api.created) == 1
+
+
+def test_a_different_declaration_in_the_state_fails_before_any_request():
+    api = FakeJobApi({"job-1": definition()})
+    state = FakeState({"job_id": "job-1", "definition": definition()})
+    with pytest.raises(OutcomeFailure) as failure:
+        ensure_job(api, definition(scope={"projects": {"includedKeys": ["HR"]}}), None, state, False, pytest.fail)
+    message = str(failure.value)
+    assert "scope.projects.includedData" in message and "scope.projects.includedKeys" in message
+    assert "records a job for another declaration" in message
+    assert api.read == [] and api.created == []
+
+
+def test_a_recorded_job_that_is_gone_fails_naming_the_state_file():
+    state = FakeState({"job_id": "job-gone", "definition": definition()})
+    with pytest.raises(NotFoundError) as failure:
+        ensure_job(FakeJobApi(), definition(), None, state, False, pytest.fail)
+    assert "/state/job.json" in str(failure.value)
+
+
+def test_check_mode_creates_nothing_and_returns_what_would_be_sent():
+    api, state = FakeJobApi(), FakeState()
+    result = ensure_job(api, definition(), None, state, True, pytest.fail)
+    assert result == dict(job_id=None, definition=definition(), created=False, changed=True)
+    assert api.created == [] and state.written == []
+
+
+def test_a_job_created_but_not_recorded_is_named_in_the_failure():
+    with pytest.raises(LocalFileError) as failure:
+        ensure_job(FakeJobApi(), definition(), None, FakeState(fail_write=True), False, pytest.fail)
+    assert failure.value.result["job_id"] == "job-new" and failure.value.result["created"] is True
