@@ -1,11 +1,18 @@
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the whole migration chain (playbook migrationops.atlassian.migrate) against the simulator.
+"""Run a migration (playbook migrationops.atlassian.migrate) or three waves at once (playbook
+migrationops.atlassian.waves) against the simulator.
 
-``make demo [SCENARIO=demo|failing-checks]`` runs this after installing the collection. It starts
-the simulator on a free port, runs the playbook with the simulator's connection in ATLASSIAN_*
-environment variables, streams the playbook's output, prints where the summary and the ID mapping
-report are, and always stops the simulator. The exit code is the playbook's.
+``make demo [SCENARIO=story|waves|demo|failing-checks]`` runs this after installing the collection. It
+starts the simulator on a free port, runs the playbook with the simulator's connection in
+ATLASSIAN_* environment variables, streams the playbook's output, prints where the summaries and
+the ID mapping reports are, and always stops the simulator. The exit code is the playbook's.
+
+``story`` (the default) declares the migration from nothing: the role attaches the cloud site to
+the instance, creates the job and its check task, overrides the excludable failed check, starts the
+migration and saves the ID mapping report. ``waves`` runs three such migrations at once, one per
+inventory host. A scenario with jobs of its own (``demo``, ``failing-checks``, a YAML path) is
+watched from its check task on, as in 0.1.
 Standard library and PyYAML only; run it with the Python of the project's virtualenv.
 """
 
@@ -19,12 +26,15 @@ import sys
 import threading
 import time
 
+import yaml
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 READY_TIMEOUT = 30
 STOP_TIMEOUT = 10
 
 # The demo scenario runs 60 times faster than real time: checks take ~10 s, the migration
-# ~75 s with apps. A heartbeat of 4 s and polls every 2 s keep progress visible throughout.
+# ~75 s with apps. The story counts status reads: a read every 2 s moves it along. A heartbeat
+# of 4 s keeps progress visible throughout.
 ROLE_VARS = {
     "cloud_migration_product": "JIRA",
     "cloud_migration_source_url": "https://jira.example.com",
@@ -33,11 +43,38 @@ ROLE_VARS = {
     "cloud_migration_wait_sleep": 2,
     "cloud_migration_wait_timeout": 600,
 }
+STORY = "story"
+WAVES = "waves"
+SERVER_ID = "SRV-0123-4567-89AB"
+CLOUD_URL = "https://acme.atlassian.net"
+# The waves of SCENARIO=waves: the projects each one moves.
+WAVE_PROJECTS = {"wave1": ["ABC"], "wave2": ["OPS"], "wave3": ["HR"]}
+
+
+def declared_job(name, keys):
+    return {
+        "name": name,
+        "product": "JIRA",
+        "server_id": SERVER_ID,
+        "destination_url": CLOUD_URL,
+        "scope": {"projects": {"includedKeys": keys, "includedData": "all"}},
+    }
+
+
+def story_vars(server_url):
+    """The role's variables of a migration declared from nothing, approved and started at once."""
+    return dict(
+        ROLE_VARS,
+        cloud_migration_destination_url=CLOUD_URL,
+        cloud_migration_server_url=server_url,
+        cloud_migration_override_checks=["excludable"],
+        cloud_migration_start_migration=True,
+    )
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="demo", help="simulator scenario: demo (default), failing-checks or a YAML path")
+    parser.add_argument("--scenario", default=STORY, help="story (default), waves, demo, failing-checks or a scenario YAML path")
     parser.add_argument("--output", default=os.path.join(ROOT, "build", "demo"), help="directory for the report and the summary")
     return parser.parse_args(argv)
 
@@ -133,8 +170,6 @@ def ansible_env(sim_env):
     env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(ROOT, "build", "installed"))
     env.setdefault("ANSIBLE_NOCOLOR", "1")
     env.setdefault("ANSIBLE_FORCE_COLOR", "0")
-    # The waits end with a few skipped "another chunk" includes; the demo hides skipped tasks.
-    env.setdefault("ANSIBLE_DISPLAY_SKIPPED_HOSTS", "false")
     env.setdefault("ANSIBLE_LOCALHOST_WARNING", "false")
     env.setdefault("ANSIBLE_INVENTORY_UNPARSED_WARNING", "false")
     env.setdefault("ANSIBLE_RETRY_FILES_ENABLED", "false")
@@ -143,7 +178,18 @@ def ansible_env(sim_env):
 
 
 REPORT_NAME = "jira-id-mappings.csv"
-DEMO_FILES = ("summary.md", "summary.json", REPORT_NAME, "extra-vars.json", "simulator.ready", "simulator-requests.jsonl")
+DEMO_FILES = (
+    "summary.md",
+    "summary.json",
+    "migration-job.json",
+    REPORT_NAME,
+    "extra-vars.json",
+    "waves.yml",
+    "waves.md",
+    "waves.json",
+    "simulator.ready",
+    "simulator-requests.jsonl",
+)
 
 
 def prepare_output(path):
@@ -151,7 +197,9 @@ def prepare_output(path):
     downloaded again (only the demo's own files are removed: --output may be any directory)."""
     os.makedirs(path, exist_ok=True)
     for name in os.listdir(path):
-        if name in DEMO_FILES or name.startswith("." + REPORT_NAME):
+        if name in WAVE_PROJECTS and os.path.isdir(os.path.join(path, name)):
+            prepare_output(os.path.join(path, name))
+        elif name in DEMO_FILES or name.startswith("." + REPORT_NAME):
             os.remove(os.path.join(path, name))
 
 
@@ -174,39 +222,55 @@ def _terminate(_signum, _frame):
     raise SystemExit(143)
 
 
+def write_json(path, data):
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+
+
+def plan(scenario, sim, output):
+    """(playbook, extra arguments, what to show at the end) for the scenario."""
+    env = sim.env()
+    if scenario == WAVES:
+        hosts = {}
+        for host, keys in WAVE_PROJECTS.items():
+            hosts[host] = {"cloud_migration_job": declared_job("ACME Jira %s" % host, keys)}
+            hosts[host]["cloud_migration_idmapping_dest"] = os.path.join(output, host, REPORT_NAME)
+        group_vars = dict(story_vars(env["ATLASSIAN_SERVER_URL"]), ansible_connection="local", ansible_python_interpreter=sys.executable)
+        inventory = os.path.join(output, "waves.yml")
+        with open(inventory, "w", encoding="utf-8") as handle:
+            yaml.safe_dump({"migrations": {"hosts": hosts, "vars": group_vars}}, handle, sort_keys=False)
+        shown = [("waves table", os.path.join(output, "waves.md"))]
+        shown += [("%s summary" % host, os.path.join(output, host, "summary.md")) for host in WAVE_PROJECTS]
+        return "waves", ["-i", inventory, "-e", "migration_waves_report_dir=" + output], shown
+    extra_vars = dict(ROLE_VARS, cloud_migration_idmapping_dest=os.path.join(output, REPORT_NAME), cloud_migration_report_dir=output)
+    extra_vars["ansible_python_interpreter"] = sys.executable
+    jobs = sim.jobs()
+    if jobs:
+        extra_vars["cloud_migration_job_id"] = next(iter(jobs))
+    else:
+        extra_vars.update(story_vars(env["ATLASSIAN_SERVER_URL"]), cloud_migration_job=declared_job("ACME Jira wave 1", ["ABC", "OPS", "HR"]))
+    vars_file = os.path.join(output, "extra-vars.json")
+    write_json(vars_file, extra_vars)
+    shown = [("summary", os.path.join(output, "summary.md")), ("summary data", os.path.join(output, "summary.json"))]
+    shown.append(("ID mapping report", extra_vars["cloud_migration_idmapping_dest"]))
+    return "migrate", ["-i", "localhost,", "-e", "@" + vars_file], shown
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     output = os.path.abspath(args.output)
     prepare_output(output)
     signal.signal(signal.SIGTERM, _terminate)
     started = time.monotonic()
-    sim = SimulatorProcess(args.scenario, output)
-    report = os.path.join(output, REPORT_NAME)
+    sim = SimulatorProcess(STORY if args.scenario == WAVES else args.scenario, output)
     playbook = None
     try:
         url = sim.start()
-        jobs = sim.jobs()
-        if not jobs:
-            raise RuntimeError("the scenario %s has no migration job:\n%s" % (args.scenario, "\n".join(sim.lines)))
-        job_id = next(iter(jobs))
-        banner("simulator (scenario %s) at %s, job %s" % (args.scenario, url, job_id))
-        extra_vars = dict(
-            ROLE_VARS,
-            cloud_migration_job_id=job_id,
-            cloud_migration_idmapping_dest=report,
-            cloud_migration_report_dir=output,
-            ansible_python_interpreter=sys.executable,
-        )
-        vars_file = os.path.join(output, "extra-vars.json")
-        with open(vars_file, "w", encoding="utf-8") as handle:
-            json.dump(extra_vars, handle, indent=2, sort_keys=True)
-        command = [
-            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-            "migrationops.atlassian.migrate",
-            "-i", "localhost,",
-            "-e", "@" + vars_file,
-        ]  # fmt: skip
-        banner("ansible-playbook migrationops.atlassian.migrate -i localhost, -e @%s" % os.path.relpath(vars_file, ROOT))
+        name, arguments, shown = plan(args.scenario, sim, output)
+        banner("simulator (scenario %s) at %s" % (args.scenario, url))
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "migrationops.atlassian." + name] + arguments
+        shown_args = [os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in arguments]
+        banner(" ".join(["ansible-playbook", "migrationops.atlassian." + name] + shown_args))
         playbook = subprocess.Popen(command, cwd=ROOT, env=ansible_env(sim.env()))
         rc = playbook.wait()
     except KeyboardInterrupt:
@@ -220,12 +284,9 @@ def main(argv=None):
         sim.stop()
 
     banner("playbook exited with %d after %.0f s; simulator stopped" % (rc, time.monotonic() - started))
-    summary = os.path.join(output, "summary.md")
-    print("summary:            %s" % (summary if os.path.exists(summary) else "(not written)"))
-    data = os.path.join(output, "summary.json")
-    print("summary data:       %s" % (data if os.path.exists(data) else "(not written)"))
-    print("ID mapping report:  %s" % (report if os.path.exists(report) else "(not saved)"))
-    print("simulator requests: %s" % sim.log_file)
+    for what, path in shown:
+        print("%-20s%s" % (what + ":", path if os.path.exists(path) else "(not written)"))
+    print("%-20s%s" % ("simulator requests:", sim.log_file))
     return rc
 
 

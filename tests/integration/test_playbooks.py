@@ -38,7 +38,7 @@ def test_migrate_playbook_runs_the_whole_chain(simulator, tmp_path):
     proc = playbook(tmp_path, sim, "migrate", dict(idmapping_vars(tmp_path), cloud_migration_job_id=BASIC_JOB))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     for phase in ("check", "migrate/check", "migrate", "idmapping"):
-        assert re.search(r'"msg": "%s: .* - \d\d:\d\d:\d\d elapsed"' % re.escape(phase), proc.stdout), phase
+        assert re.search(r"^localhost: %s: .* - \d\d:\d\d:\d\d elapsed$" % re.escape(phase), proc.stdout, re.M), phase
     summary = tmp_path / "out" / "summary.md"
     assert '"summary: %s"' % summary in proc.stdout
     assert '"ID mapping report: %s"' % (tmp_path / "out" / "jira-id-mappings.csv") in proc.stdout

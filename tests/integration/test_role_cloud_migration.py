@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 
+from ansible_collections.migrationops.atlassian.tests.integration.cma_support import job_args, server_env
 from ansible_collections.migrationops.atlassian.tests.integration.conftest import MODULE_PYTHON, connection_env, run_playbook
 
 ROLE = "migrationops.atlassian.cloud_migration"
@@ -25,9 +26,9 @@ class RoleRun:
         self.result = result
         self.workdir = workdir
 
-    def lines(self, phase):
-        """The heartbeat lines of a phase, in order."""
-        return re.findall(r'"msg": "(%s: [^"]* elapsed)"' % re.escape(phase), self.stdout)
+    def lines(self, phase, host="localhost"):
+        """The progress lines of a phase (printed live by the action plugins, after the host name), in order."""
+        return re.findall(r"^%s: (%s: .* elapsed)$" % (re.escape(host), re.escape(phase)), self.stdout, re.M)
 
 
 RESULT_LINE = re.compile(r'"msg": ("CLOUD_MIGRATION_RESULT (?:[^"\\]|\\.)*")')
@@ -112,7 +113,8 @@ def test_chain_result_summary_and_idempotent_rerun(simulator, tmp_path):
     first = run_role(tmp_path, sim, role_vars, name="first")
     assert first.rc == 0, first.stdout[-3000:]
     result = first.result
-    assert sorted(result) == ["check", "idmapping", "migrate"]
+    assert sorted(result) == ["check", "check_task_id", "idmapping", "job_id", "migrate", "migrate_task_id"]
+    assert result["job_id"] == JOB and result["check_task_id"] == result["check"]["task_id"]
     assert result["check"]["outcome"] == "WARNING" and result["check"]["level"] == []
     assert result["migrate"]["level"] == ["migrate"] and result["migrate"]["finished"]
     report = tmp_path / "out" / "jira-id-mappings.csv"
@@ -127,14 +129,14 @@ def test_chain_result_summary_and_idempotent_rerun(simulator, tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert "| Task | Status | Outcome | Message |" in summary_md
     assert "| `00000132-0319-a3cb-a391-52d37934632d` | FINISHED | WARNING | All Preflight checks have passed with warning. |" in summary_md
-    assert "| SUCCESS | WARNING | FAILED | SKIPPED | IN_PROGRESS |\n|---:|---:|---:|---:|---:|\n| 2 | 2 | 0 | 3 | 0 |" in summary_md
+    assert re.search(r"\| SUCCESS \| WARNING \| FAILED \| SKIPPED \|.* IN_PROGRESS \|\n\|(---:\|)+\n\| 2 \| 2 \| 0 \| 3 \|.* 0 \|", summary_md)
     assert "| AnonPermission | WARNING | yes | Project settings will allow public access |" in summary_md
     assert "| apps | FINISHED | SUCCESS |  |" in summary_md
     assert (
         "| `%s` | SUCCESS | `%s` | %d | `%s` |" % (result["idmapping"]["job_id"], report, report.stat().st_size, result["idmapping"]["sha256"])
         in summary_md
     )
-    assert re.search(r"\| idmapping \| \d\d:\d\d:\d\d \| 4 \| 1 \|", summary_md)
+    assert re.search(r"\| idmapping \| \d\d:\d\d:\d\d \| 4 \|\n", summary_md)
     assert summary["result"] == "PASSED" and summary["steps"] == ["check", "migrate", "idmapping"]
     assert summary["check"]["counts"] == result["check"]["counts"]
     assert summary["migrate"]["scopes"][0] == {"name": "apps", "status": "FINISHED", "outcome": "SUCCESS", "message": None}
@@ -164,7 +166,7 @@ def test_failing_checks_stop_the_chain_with_one_readable_message(simulator, tmp_
     assert "- AnonPermission (FAILED, excludable): Project settings will allow public access" in run.stdout
     assert "- CloudFreeUserLimit (FAILED, not excludable): The number of users exceeds the limit" in run.stdout
     assert "options.checkTypes.excludeKeys: AnonPermission" in run.stdout
-    assert sorted(run.result) == ["check"]  # the chain stopped at the gate
+    assert sorted(run.result) == ["check", "check_task_id", "job_id"]  # the chain stopped at the gate
     assert run.result["check"]["failed"] is True and run.result["check"]["excludable_failures"] == ["AnonPermission"]
     assert not [r for r in api_requests(sim) if "/id-mappings" in r["path"] or r["query"].get("level")]
     summary_md = (tmp_path / "out" / "summary.md").read_text()
@@ -315,3 +317,79 @@ def test_variables_are_validated_before_any_request(simulator, tmp_path):
         assert fragment in messages[name], (name, messages[name])
     assert "cannot be converted to an int" in messages["not_an_int"] or "int" in messages["not_an_int"]
     assert api_requests(sim) == [], proc.stdout[-2000:]
+
+
+def posts(sim, suffix=""):
+    return [r for r in api_requests(sim) if r["method"] == "POST" and r["path"].endswith(suffix)]
+
+
+def test_declared_migration_from_nothing_gated_overridden_started_and_rerun_creating_nothing(simulator, tmp_path):
+    sim = simulator("flow", overrides={"idmapping": {"jobs": [{"in_progress_polls": 1}]}})
+    env = server_env(sim)
+    out = tmp_path / "out"
+    role_vars = {
+        "cloud_migration_server_url": env["ATLASSIAN_SERVER_URL"],
+        "cloud_migration_job": job_args(),
+        "cloud_migration_override_checks": ["excludable"],
+        "cloud_migration_report_dir": str(out),
+        "cloud_migration_source_url": "https://jira.example.com",
+        "cloud_migration_idmapping_dest": str(out / "ids.csv"),
+        "cloud_migration_heartbeat": 2,
+        "cloud_migration_wait_sleep": 0,
+        "cloud_migration_wait_timeout": 60,
+    }
+    # without cloud_migration_start_migration: attach, job, checks (the override passes the gate), no migrate task
+    gate = run_role(tmp_path, sim, role_vars, name="gate", env=env)
+    assert gate.rc == 0, gate.stdout[-3000:]
+    result = gate.result
+    assert sorted(result) == ["attach", "check", "check_task_id", "job", "job_id"]
+    assert result["attach"]["attached"] and result["job"]["created"] and result["check"]["outcome"] == "FAILED"
+    assert result["check"]["failed"] is False and result["check"]["excludable_failures"] == ["AnonPermission"]
+    assert len(posts(sim, "/tasks")) == 1  # the check task
+    assert len(posts(sim, "/jobs")) == 1 and (out / "migration-job.json").exists()
+    summary_md = (out / "summary.md").read_text()
+    assert "Overridden checks (sent as `excludeKeys` on the Migrate task): AnonPermission" in summary_md
+    assert "(created by this role)" in summary_md
+    assert gate.lines("check")[-1].startswith("check: FINISHED FAILED - 5 of 5 checks done")
+
+    # the approval given: the same declaration starts the migration over the same job and check task
+    role_vars["cloud_migration_start_migration"] = True
+    sim.clear_log()
+    migrate = run_role(tmp_path, sim, role_vars, name="migrate", env=env)
+    assert migrate.rc == 0, migrate.stdout[-3000:]
+    assert posts(sim, "/jobs") == []
+    assert len(posts(sim, "/tasks")) == 1  # the migrate task
+    summary = json.loads((out / "summary.json").read_text())
+    # AnonPermission went as excludeKeys: the migrate task's own checks pass with a warning
+    assert summary["migrate"]["overridden"] == ["AnonPermission"] and summary["migrate"]["preflight"]["outcome"] == "WARNING"
+    result = migrate.result
+    assert result["job_id"] == gate.result["job_id"] and result["check_task_id"] == gate.result["check_task_id"]
+    assert result["migrate"]["finished"] and result["migrate"]["outcome"] == "SUCCESS" and result["migrate_task_id"]
+    assert result["idmapping"]["sha256"] and (out / "ids.csv").exists()
+    assert migrate.lines("migrate") and migrate.lines("migrate/check")
+
+    # a re-run creates nothing: no job, no task, no report job
+    sim.clear_log()
+    again = run_role(tmp_path, sim, role_vars, name="again", env=env)
+    assert again.rc == 0, again.stdout[-3000:]
+    assert posts(sim, "/jobs") == [] and posts(sim, "/tasks") == [] and posts(sim, "/trigger") == []
+    assert again.result["migrate_task_id"] == result["migrate_task_id"]
+
+
+def test_directories_are_checked_before_the_first_request_and_a_summary_failure_keeps_the_real_error(simulator, tmp_path):
+    sim = simulator("failing-checks")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    blocked = run_role(
+        tmp_path, sim, base_vars(tmp_path, cloud_migration_steps=["check"], cloud_migration_report_dir=str(blocker / "out")), name="blocked"
+    )
+    assert blocked.rc != 0 and api_requests(sim) == []
+    assert str(blocker / "out") in blocked.stdout
+    # summary.json is a directory: the summary cannot be written, the gate's failure is still the one raised
+    out = tmp_path / "out"
+    (out / "summary.json").mkdir(parents=True)
+    role_vars = base_vars(tmp_path, summary=True, cloud_migration_steps=["check"], cloud_migration_job_id="5f0c8a2e-9d1b-4f7a-b3c6-2e8d1a4b7c90")
+    gated = run_role(tmp_path, sim, role_vars, name="gated")
+    assert gated.rc != 0
+    assert "the summary in %s was not written" % out in gated.stdout
+    assert re.search(r'fatal: \[localhost\]: FAILED! => \{"changed": false, "msg": "task 00000132-0319-a3cb-a391-52d37934f001', gated.stdout)
