@@ -7,6 +7,7 @@ these machines do not have."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,13 @@ def test_builder_create_puts_the_collection_and_requests_in_the_context(tmp_path
     assert (info["namespace"], info["name"]) == ("migrationops", "atlassian")
     assert "extensions/eda/plugins/event_source/migration_status.py" in names
     assert "roles/cloud_migration/meta/argument_specs.yml" in names
+    # 0.2: the modules that run the migration, the action plugins that print heartbeat lines, the
+    # waves playbook and the on-premises credential type
+    for name in ("cma_cloud_site", "migration_job", "migration_task", "migration_task_status", "idmapping_job"):
+        assert "plugins/modules/%s.py" % name in names, name
+    assert any(name.startswith("plugins/action/") for name in names)
+    assert "playbooks/waves.yml" in names
+    assert "extensions/awx/credential_type_server.yml" in names
     galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
     (collection,) = galaxy["collections"]
     assert collection["type"] == "file"
@@ -93,4 +101,6 @@ def test_builder_introspect_finds_requests_in_the_installed_collection():
     data = yaml.safe_load(out.split("\n", 1)[1])
     python = data["python"]
     assert any(line.startswith("requests") and "from collection migrationops.atlassian" in line for line in python), python
+    # still the only Python requirement, for every module of 0.2 too
+    assert {re.split(r"[<>=!~ #\[]", line, maxsplit=1)[0].lower() for line in python} == {"requests"}, python
     assert data["system"] == []

@@ -13,28 +13,24 @@ it), and the tests below read their job events and artifacts.
 import json
 import os
 import re
-import sys
 
 import ansible_runner
 import pytest
-import yaml
 
 from ansible_collections.migrationops.atlassian.tests.awx.awx_helpers import (
     CREDENTIAL_TYPE,
-    collections_path,
+    MIGRATE,
     job_template,
-    load_yaml,
-    project_playbook,
-    render_injectors,
-    survey_extra_vars,
+    workflow_node_extra_vars,
+    write_private_data_dir,
 )
 from ansible_collections.migrationops.atlassian.tests.simulator import Simulator
 
 TOKEN = "awx-runner-token-5f0c2a9e7d13b84c6e"
 EMAIL = "awx-runner@example.com"
 JOBS = ["a1f0c2de-0000-4000-8000-00000000000%d" % index for index in range(1, 4)]
-# a progress line of the role, for example "migrate: IN_PROGRESS 62% - projects done, apps running - 01:10:00 elapsed"
-LINE = re.compile(r"^(?P<phase>check|migrate/check|migrate|idmapping): (?P<state>.*) - \d\d:\d\d:\d\d elapsed$")
+# a progress line of the role, for example "localhost: migrate: IN_PROGRESS 62% - apps running, projects done - 01:10:00 elapsed"
+LINE = re.compile(r"^localhost: (?P<phase>check|migrate/check|migrate|idmapping): (?P<state>.*) - \d\d:\d\d:\d\d elapsed$")
 
 CHECKS = {
     "CloudFreeUserLimit": {"outcome": "SUCCESS"},
@@ -89,31 +85,11 @@ SCENARIO = {
 
 
 def _private_data_dir(root, sim, answers):
-    """A private data directory as AWX writes it for a job of the migrate job template."""
-    os.makedirs(os.path.join(root, "inventory"))
-    os.makedirs(os.path.join(root, "env"))
-    os.makedirs(os.path.join(root, "project"))
-    with open(os.path.join(root, "inventory", "hosts"), "w", encoding="utf-8") as handle:
-        handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
-    credential_type = load_yaml(CREDENTIAL_TYPE)
-    envvars = render_injectors(credential_type, {"api_url": sim.url, "email": EMAIL, "api_token": TOKEN})
-    envvars.update(
-        ANSIBLE_COLLECTIONS_PATH=collections_path(),
-        ANSIBLE_HOME=os.path.join(root, "ansible-home"),
-        ANSIBLE_LOCAL_TEMP=os.path.join(root, "ansible-tmp"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        # the ansible-playbook of this Python, as in an execution environment
-        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
-    )
-    with open(os.path.join(root, "env", "envvars"), "w", encoding="utf-8") as handle:
-        yaml.safe_dump(envvars, handle)
-    template = job_template("migrate.yml")
-    with open(os.path.join(root, "env", "extravars"), "w", encoding="utf-8") as handle:
-        yaml.safe_dump(survey_extra_vars(template["survey_spec"], answers), handle)
-    with open(os.path.join(root, "project", template["playbook"]), "w", encoding="utf-8") as handle:
-        handle.write(project_playbook(template["playbook"]))
-    return envvars
+    """A private data directory as AWX writes it for a job of the migrate job template launched
+    with ``answers`` as its extra vars."""
+    template = job_template(MIGRATE)
+    credential = (CREDENTIAL_TYPE, {"api_url": sim.url, "email": EMAIL, "api_token": TOKEN})
+    return write_private_data_dir(root, [credential], workflow_node_extra_vars(template, {}, answers), template["playbook"])
 
 
 class Job:
@@ -136,7 +112,8 @@ class Job:
         ]
 
     def lines(self):
-        return [res["msg"] for res in self.ok_results("ansible.builtin.debug") if isinstance(res.get("msg"), str)]
+        """The progress lines, printed live under the waiting task: ansible-runner verbose events."""
+        return [event["stdout"] for event in self.events if event["event"] == "verbose" and LINE.match(event.get("stdout", ""))]
 
 
 # ansible-runner forks ansible-playbook through a pty while the simulator serves from threads
@@ -163,6 +140,7 @@ def awx_jobs(tmp_path_factory):
             }
             if index == 0:
                 answers["cloud_migration_report_dir"] = str(base / "summary")
+                answers["cloud_migration_steps"] = ["check", "migrate", "idmapping"]
             else:
                 answers["cloud_migration_steps"] = ["check", "migrate"]
             root = str(base / ("job%d" % index))
@@ -210,7 +188,7 @@ def test_heartbeat_lines_during_the_waits(awx_jobs):
                 phases.setdefault(match.group("phase"), []).append(match.group("state"))
         # the check task finishes on its 3rd status read and the apps of the migrate task on the
         # 5th, at one read per second and one line per second: the first lines of both waits
-        # come while the task is still running, the last one when it is finished
+        # come while the task is still running (as verbose events, live), the last one when it is finished
         assert phases["check"][0].startswith("IN_PROGRESS"), phases
         assert phases["check"][-1].startswith("FINISHED WARNING"), phases
         assert phases["migrate/check"][-1].startswith("FINISHED WARNING"), phases
@@ -218,7 +196,7 @@ def test_heartbeat_lines_during_the_waits(awx_jobs):
         assert "running" in phases["migrate"][0], phases
         assert phases["migrate"][-1].startswith("FINISHED SUCCESS") and "running" not in phases["migrate"][-1], phases
     first = awx_jobs["jobs"][0]
-    assert any(line.startswith("idmapping: IN_PROGRESS") for line in first.lines())
+    assert any(line.startswith("localhost: idmapping: IN_PROGRESS") for line in first.lines())
 
 
 def test_cloud_migration_result_fact(awx_jobs):
@@ -231,7 +209,8 @@ def test_cloud_migration_result_fact(awx_jobs):
         assert facts, "no set_fact event with cloud_migration_result"
         final = facts[-1]
         expected = {"check", "migrate", "idmapping"} if job is awx_jobs["jobs"][0] else {"check", "migrate"}
-        assert set(final) == expected
+        assert set(final) == expected | {"job_id", "check_task_id", "migrate_task_id"}
+        assert final["job_id"] == job.job_id
         assert final["check"]["outcome"] == "WARNING"
         assert final["migrate"]["status"] == "FINISHED"
         assert final["migrate"]["outcome"] == "SUCCESS"
