@@ -1,9 +1,11 @@
-"""Benchmark 1, waiting: a task that finishes on its Nth status read, waited on by
+"""Benchmark 1, waiting: a task that finishes on its 30th status read, waited on by
 ``migration_task_status`` (``wait: true, wait_sleep: 0``, one module process) and by
 ``ansible.builtin.uri`` with ``until`` (``delay: 0``, one module process per poll).
 
 The simulator's ``clock: polls`` makes the Nth read the first to see FINISHED, so the number of
-requests beyond N is how late completion was detected (0: within one wait_sleep).
+requests beyond N is how late completion was detected (0: within one wait_sleep). "task CPU"
+is net of Ansible's start-up and of the controller's idle rate over the run's wall time
+(calibrate.py), on both sides alike; the request counts come from the simulator's log.
 """
 
 from .measure import stat
@@ -11,7 +13,8 @@ from .playbook import play
 from .report import Table, ratio, spread
 from .simulator import API_TOKEN, EMAIL, SimulatorProcess
 
-POLLS = (20, 100)
+POLLS = (30,)
+GOAL = 20
 REPS = {"module": 5, "uri": 3}
 JOB_ID = "bench-wait-job"
 APPROACHES = {"module": "migration_task_status wait", "uri": "uri + until"}
@@ -137,7 +140,8 @@ def run(ctx):
     on_time = all(set(summary[key]["late"].values) == {0} for key in summary)
     table.notes.extend(
         [
-            "target at N=%d: >= 20x less task CPU: %.0fx, %s" % (POLLS[-1], cpu_ratio, "met" if cpu_ratio >= 20 else "NOT met"),
+            "target at N=%d: >= %dx less task CPU (net of start-up and the controller's idle rate) than uri + until: %.1fx, %s"
+            % (POLLS[-1], GOAL, cpu_ratio, "met" if cpu_ratio >= GOAL else "NOT met"),
             "target: identical request count: %s" % ("met, every run made exactly N requests" if same_requests else "NOT met"),
             "target: completion detected within one wait_sleep: %s"
             % ("met, no poll after the one that first saw FINISHED, either way" if on_time else "NOT met"),

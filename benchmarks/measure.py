@@ -26,7 +26,8 @@ class Usage:
 def run_measured(command, env=None, output=None):
     """Run ``command`` to the end and return its Usage; ``output`` is a file for stdout and stderr."""
     started = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdout=output or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    # stdin from /dev/null: ansible.builtin.pause on a terminal would wait for a key press
+    proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=output or subprocess.DEVNULL, stderr=subprocess.STDOUT)
     status, usage = os.wait4(proc.pid, 0)[1:]
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -81,8 +81,11 @@ class Playbooks:
         env.update(extra or {})
         return env
 
-    def run(self, name, plays, env=None, extra_args=()):
-        """Run ``plays`` (a list of plays, or a playbook name such as ``ns.coll.pb``); fail unless rc 0."""
+    def run(self, name, plays, env=None, extra_args=(), inventory="localhost,"):
+        """Run ``plays`` (a list of plays, or a playbook name such as ``ns.coll.pb``); fail unless rc 0.
+
+        ``inventory``: an ``-i`` argument (default: localhost alone) or a dict, written as YAML.
+        """
         self._count += 1
         run_dir = os.path.join(self.directory, "runs", "%03d-%s" % (self._count, name))
         os.makedirs(run_dir)
@@ -92,7 +95,12 @@ class Playbooks:
             target = os.path.join(run_dir, "playbook.yml")
             with open(target, "w", encoding="utf-8") as handle:
                 yaml.safe_dump(plays, handle, sort_keys=False)
-        command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-e", "ansible_python_interpreter=%s" % self.interpreter, target]
+        if isinstance(inventory, dict):
+            inventory_path = os.path.join(run_dir, "inventory.yml")
+            with open(inventory_path, "w", encoding="utf-8") as handle:
+                yaml.safe_dump(inventory, handle, sort_keys=False)
+            inventory = inventory_path
+        command = [ANSIBLE_PLAYBOOK, "-i", inventory, "-e", "ansible_python_interpreter=%s" % self.interpreter, target]
         output_path = os.path.join(run_dir, "output.txt")
         with open(output_path, "w", encoding="utf-8") as output:
             usage = run_measured(command + list(extra_args), env=self.environment(run_dir, env), output=output)

@@ -1,5 +1,6 @@
 """Tables of results: printed as aligned text, and written as Markdown to RESULTS.md."""
 
+import re
 from dataclasses import dataclass, field
 
 DASH = "\u2013"
@@ -27,6 +28,18 @@ def ratio(numerator, denominator, digits=1):
     if not denominator:
         return "n/a"
     return "%.*fx" % (digits, numerator / denominator)
+
+
+def goals_table(tables):
+    """Every target of the run in one table: each benchmark states its targets as notes
+    ``target...: <figure>, met`` (or ``NOT met``) against a baseline of the same run."""
+    summary = Table("Targets of this run", ["benchmark", "target and figure", "met"])
+    for table in tables:
+        for note in table.notes:
+            if note.startswith("target"):
+                met = "NOT met" if "NOT met" in note else "met" if re.search(r"\bmet\b", note) else "?"
+                summary.add(table.title.split(":")[0].split(" (")[0], note[len("target") :].lstrip(": "), met)
+    return summary
 
 
 def render_text(table):

@@ -5,7 +5,8 @@ point ``ansible_python_interpreter`` at an executable copy of this file (see pla
 forks the real interpreter on the same arguments, waits for it with ``wait4`` and appends one
 JSON line to ``$BENCH_RUSAGE_LOG``: the module's name, its CPU seconds, wall seconds and peak RSS,
 and this wrapper's own CPU seconds, which the benchmarks take off the playbook's total.
-With ``$BENCH_PROFILE`` set, the module runs under cProfile and its stats are saved to that path.
+With ``$BENCH_PROFILE`` set, the module runs under cProfile and its stats are saved to that path;
+with ``$BENCH_IMPORTTIME`` set, under ``-X importtime``, its stderr going to that path.
 
 Standard library only, and started with ``python -S``: it must cost next to nothing itself.
 """
@@ -38,6 +39,8 @@ def module_name(argv):
 def child_command(argv):
     if os.environ.get("BENCH_PROFILE"):
         return [REAL_PYTHON, "-c", PROFILE_BOOTSTRAP] + argv
+    if os.environ.get("BENCH_IMPORTTIME"):
+        return [REAL_PYTHON, "-X", "importtime"] + argv
     return [REAL_PYTHON] + argv
 
 
@@ -46,6 +49,8 @@ def main():
     started = time.perf_counter()
     pid = os.fork()
     if pid == 0:
+        if os.environ.get("BENCH_IMPORTTIME"):
+            os.dup2(os.open(os.environ["BENCH_IMPORTTIME"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
         command = child_command(argv)
         os.execv(command[0], command)
     status, usage = os.wait4(pid, 0)[1:]

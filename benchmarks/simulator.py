@@ -26,17 +26,19 @@ class SimulatorError(RuntimeError):
     pass
 
 
-def bench_scenario(scenario):
-    """``scenario`` with the benchmark credentials and without rate limits (they would throttle the loops measured)."""
+def bench_scenario(scenario, rate_limited=False):
+    """``scenario`` with the benchmark credentials and, unless ``rate_limited``, without rate limits
+    (they would throttle the loops measured); ``rate_limited`` keeps the scenario's own or the defaults."""
     full = dict(scenario)
     full["credentials"] = [{"email": EMAIL, "api_token": API_TOKEN}]
-    full["rate_limits"] = dict(full.get("rate_limits") or {}, read_per_window=None, create_per_window=None, idmapping_per_window=None)
+    if not rate_limited:
+        full["rate_limits"] = dict(full.get("rate_limits") or {}, read_per_window=None, create_per_window=None, idmapping_per_window=None)
     return full
 
 
 class SimulatorProcess:
-    def __init__(self, scenario, directory):
-        self.scenario = bench_scenario(scenario)
+    def __init__(self, scenario, directory, rate_limited=False):
+        self.scenario = bench_scenario(scenario, rate_limited)
         self.directory = directory
         self.url = None
         self._proc = None
