@@ -21,7 +21,7 @@ VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(BUILD)/migrationops-atlassian-$(VERSION).tar.gz
 PY_VERSION = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_WORKERS ?= 2
-SCENARIO ?= demo
+SCENARIO ?= story
 
 export ANSIBLE_COLLECTIONS_PATH := $(INSTALL_ROOT)
 export PATH := $(BIN):$(PATH)
@@ -30,11 +30,12 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 .PHONY: help venv floor-venv build install sanity lint pytest units-floor changelog-lint galaxy-import \
-	test test-matrix matrix-newest matrix-floor matrix-target-python demo simulator clean bench bench-stream docs docs-lint
+	test test-matrix matrix-newest matrix-floor matrix-target-python demo simulator clean bench bench-stream docs docs-lint \
+	awx-collection
 
 help:
 	@echo "make test        full test suite (what CI runs)"
-	@echo "make demo        migrate a simulated Jira site end to end (SCENARIO=demo|failing-checks)"
+	@echo "make demo        migrate a simulated Jira site end to end (SCENARIO=story|waves|demo|failing-checks)"
 	@echo "make test-matrix sanity, units and integration on ansible-core 2.21 and 2.16, modules on Python 3.9"
 	@echo "make docs        HTML documentation site in build/docs/html"
 	@echo "make bench       benchmarks against uri+until, get_url and curl"
@@ -70,7 +71,7 @@ floor-venv: $(FLOOR_VENV)/.installed
 build: venv
 	rm -rf $(COLLECTION_DIR)
 	mkdir -p $(COLLECTION_DIR)
-	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' \
+	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test ! -e "{}" || echo "{}"' \
 		| tar -cf - -T - | tar -xf - -C $(COLLECTION_DIR)
 	# ansible-test lists files with git and would otherwise find the enclosing repository.
 	cd $(COLLECTION_DIR) && git init -q && git add -A
@@ -87,13 +88,34 @@ sanity: build
 	@echo "== sanity: $$($(BIN)/ansible --version | head -1), Python $(PY_VERSION)"
 	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
 
-lint: build
-	cd $(COLLECTION_DIR) && $(BIN)/ansible-lint --profile production --offline --nocolor
+# awx.awx on the collections path: extensions/awx/configure_controller.yml is linted against the real modules.
+lint: build awx-collection
+	cd $(COLLECTION_DIR) && ANSIBLE_COLLECTIONS_PATH=$(AWX_COLLECTIONS):$(INSTALL_ROOT) $(BIN)/ansible-lint --profile production --offline --nocolor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# awx.awx, for tests/awx to run extensions/awx/configure_controller.yml against the real controller
+# modules: the `ansible` wheel pinned with its hash in requirements-awx.txt, downloaded once into
+# $(BUILD)/downloads, and only ansible_collections/awx/awx extracted into $(AWX_COLLECTIONS);
+# the tests find it through MIGRATIONOPS_AWX_COLLECTIONS.
+AWX_ANSIBLE_VERSION := $(shell sed -n 's/^ansible==\([^ ]*\).*/\1/p' requirements-awx.txt)
+AWX_COLLECTIONS := $(BUILD)/awx-collections
+AWX_STAMP := $(AWX_COLLECTIONS)/.ansible-$(AWX_ANSIBLE_VERSION)
+export MIGRATIONOPS_AWX_COLLECTIONS := $(AWX_COLLECTIONS)
+
+$(AWX_STAMP): requirements-awx.txt | $(VENV)/.installed
+	rm -rf $(AWX_COLLECTIONS)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -d $(BUILD)/downloads \
+		-r requirements-awx.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python -c 'import sys, zipfile; wheel = zipfile.ZipFile(sys.argv[1]); \
+		wheel.extractall(sys.argv[2], [name for name in wheel.namelist() if name.startswith("ansible_collections/awx/awx/")])' \
+		$(BUILD)/downloads/ansible-$(AWX_ANSIBLE_VERSION)-py3-none-any.whl $(AWX_COLLECTIONS)
+	touch $@
+
+awx-collection: $(AWX_STAMP)
+
 # One pytest run for units, simulator and integration tests so the closing line counts all.
-pytest: install
+pytest: install awx-collection
 	cd $(COLLECTION_ROOT) && $(BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. \
 		-n $(PYTEST_WORKERS) ansible_collections/migrationops/atlassian/tests
 
@@ -180,9 +202,10 @@ docs-lint: install
 	cd $(COLLECTION_DIR) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
 
 # Performance benchmarks against uri + until, get_url and curl: prints the tables and writes
-# benchmarks/RESULTS.md (10 to 15 minutes; BENCH_SKIP_1GB=1 leaves out the 1 GB download).
+# benchmarks/RESULTS.md (10 to 15 minutes; BENCH_SKIP_1GB=1 leaves out the 1 GB download;
+# BENCH_ARGS="--only floor wait" runs a subset).
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --collections $(INSTALL_ROOT) $(BENCH_ARGS)
 
 # The stages of a 1 GB download (read, hash, write, the collection's stream_to_temp, a pipelined
 # alternative) in one process, as ratios against reading the body alone.

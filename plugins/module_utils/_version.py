@@ -7,5 +7,5 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "0.2.0"
 USER_AGENT = "migrationops.atlassian/%s" % COLLECTION_VERSION
