@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import binascii
 import contextlib
 import fcntl
 import json
@@ -22,7 +21,7 @@ import os
 import stat
 import time
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError, remove_quietly
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import LocalFileError, write_json_atomically
 
 MAX_BYTES = 512 * 1024
 
@@ -71,16 +70,8 @@ class JobState:
 
     def write(self, job_id, definition):
         record = {"job_id": job_id, "definition": definition, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        temp = "%s.%s.tmp" % (self.path, binascii.hexlify(os.urandom(4)).decode("ascii"))
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, self.path)
+            write_json_atomically(self.path, record)
         except OSError as exc:
-            remove_quietly(temp)
             raise LocalFileError("job %s was created but cannot be recorded in state_path %s: %s" % (job_id, self.path, _reason(exc)))
         return record

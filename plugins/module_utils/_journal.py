@@ -15,13 +15,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import binascii
 import errno
 import json
 import os
 import time
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import LocalFileError, hidden_path, open_regular, remove_quietly
+from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import (
+    LocalFileError,
+    hidden_path,
+    open_regular,
+    remove_quietly,
+    write_json_atomically,
+)
 
 FIELDS = ("job_id", "product", "source_url", "destination_url")
 MAX_BYTES = 64 * 1024
@@ -74,17 +79,9 @@ def write_journal(dest, job_id, product, source_url, destination_url, triggered_
         "destination_url": destination_url,
         "triggered_at": triggered_at or utc_now(),
     }
-    temp = "%s.%s.tmp" % (path, binascii.hexlify(os.urandom(4)).decode("ascii"))
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, (json.dumps(journal, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
+        write_json_atomically(path, journal)
     except OSError as exc:
-        remove_quietly(temp)
         raise LocalFileError("cannot write the ID mapping journal %s: %s" % (path, _reason(exc)))
     return journal
 

@@ -17,6 +17,7 @@ __metaclass__ = type
 import binascii
 import errno
 import fcntl
+import json
 import os
 import re
 import stat
@@ -48,6 +49,26 @@ def remove_quietly(path):
         os.remove(path)
     except OSError:
         pass
+
+
+def write_json_atomically(path, data):
+    """Write ``data`` as JSON to ``path`` (mode 0600) through a temporary file, fsync and rename.
+
+    A reader sees the old file or the new one, never half of one. Raises the OSError, after
+    removing the temporary file.
+    """
+    temp = "%s.%s.tmp" % (path, binascii.hexlify(os.urandom(4)).decode("ascii"))
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except OSError:
+        remove_quietly(temp)
+        raise
 
 
 def describe_type(mode):
