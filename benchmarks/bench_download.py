@@ -22,6 +22,7 @@ directory). BENCH_DOWNLOAD_REPS sets the runs per tool (default 5).
 """
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -168,17 +169,20 @@ class Downloads:
 
     def with_playbook(self, tool, sim, label, size, storage):
         dests = self.dests(tool, storage)
-        if tool == "idmapping_job":
-            tasks = [download_task(label, dest) for dest in dests]
-        else:
-            url = fresh_link(sim, label)
-            directory = os.path.dirname(dests[0])
-            tasks = [
-                {"name": "Download", "ansible.builtin.get_url": {"url": url, "dest": dest, "tmp_dest": directory, "mode": "0600"}} for dest in dests
-            ]
+        url = None if tool == "idmapping_job" else fresh_link(sim, label)
+        tasks = []
+        for dest in dests:
+            if tool == "idmapping_job":
+                tasks.append(download_task(label, dest))
+            else:
+                directory = os.path.dirname(dest)
+                tasks.append({"name": "Download", "ansible.builtin.get_url": {"url": url, "dest": dest, "tmp_dest": directory, "mode": "0600"}})
+            # Each report is checked and removed before the next download, as after each curl run:
+            # five reports of 1 GB left on tmpfs would slow the later runs of the playbook only.
+            check = 'test "$(stat -c %%s %s)" -eq %d && rm -f %s' % (shlex.quote(dest), size, shlex.quote(dest))
+            tasks.append({"name": "Check the size and remove the report", "ansible.builtin.shell": check, "changed_when": False})
         name = "download-%s-%s-%s" % (tool.replace(" ", ""), label.replace(" ", ""), storage)
         run = self.ctx.playbooks.run(name, [play(tasks)], env=sim.env)
-        self.collect(dests, size)
         return run.of(tool)
 
     def measure(self, tool, server, label, size, storage):
