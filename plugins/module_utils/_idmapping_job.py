@@ -200,7 +200,7 @@ class IdMappingRun:
         except NotFoundError as exc:
             return EXPIRED, exc
         except TRANSIENT_ERRORS as exc:
-            honour_retry_after(exc, self.opts["wait_sleep"], self.sleep)
+            honour_retry_after(exc, self.opts["wait_sleep"], self.sleep, self._remaining() if self.opts["wait"] else 0)
             return None, exc
         self.result["status"] = status
         return status, None
@@ -232,12 +232,20 @@ class IdMappingRun:
             remove_journal(self.opts["dest"])
         raise OutcomeFailure("ID mapping report job %s %s; %s" % (job_id, what, why), self._finish(quiet=True))
 
+    def _remaining(self):
+        """Seconds left of the wait."""
+        return max(0.0, self.opts["wait_timeout"] - (self.clock() - self.start))
+
     def _wait_until_success(self):
         """True once the job is SUCCESS; False on a tolerated timeout. Retriggers or fails on a dead job."""
         while True:
-            remaining = max(0.0, self.opts["wait_timeout"] - (self.clock() - self.start))
             outcome = wait_for(
-                self._poll, lambda value: value[0] in ("SUCCESS", "ERROR", EXPIRED), remaining, self.opts["wait_sleep"], self.clock, self.sleep
+                self._poll,
+                lambda value: value[0] in ("SUCCESS", "ERROR", EXPIRED),
+                self._remaining(),
+                self.opts["wait_sleep"],
+                self.clock,
+                self.sleep,
             )
             self.result["polls"] += outcome.polls
             status, problem = outcome.value

@@ -21,18 +21,17 @@ class WaitResult:
         self.polls = polls
 
 
-def honour_retry_after(error, interval, sleep, remaining=None):
+def honour_retry_after(error, interval, sleep, remaining):
     """Before the next poll of a wait, sleep whatever of the server's Retry-After ``interval`` does not cover.
 
     A wait that polled into a rate limit must not come back sooner than the server asked, nor
     sleep past its own end: at most ``remaining`` seconds (the time left of the wait) are slept,
     so a ``Retry-After`` of a day ends the wait at its timeout and a read without a wait at once.
-    ``None`` leaves the sleep uncapped, for a caller that bounds the wait by other means.
     """
     retry_after = getattr(error, "retry_after", None)
     if not retry_after or retry_after <= interval:
         return
-    delay = retry_after - interval if remaining is None else min(remaining, retry_after - interval)
+    delay = min(remaining, retry_after - interval)
     if delay > 0:
         sleep(delay)
 

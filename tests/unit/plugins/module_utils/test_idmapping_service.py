@@ -15,11 +15,13 @@ import pytest
 from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy
 from ansible_collections.migrationops.atlassian.plugins.module_utils._download import DownloadFailed
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    AtlassianError,
     AuthenticationError,
     InvalidParameterError,
     NotFoundError,
     OutcomeFailure,
     PermissionDeniedError,
+    RateLimitedError,
     ServerError,
     UnexpectedResponseError,
 )
@@ -652,3 +654,15 @@ def test_a_download_that_fails_locally_carries_the_job_id(tmp_path):
     with pytest.raises(LocalFileError) as info:
         make(FakeApi(), tmp_path, files=FullDisk())[0].run()
     assert info.value.result["job_id"] == "job-1"
+
+
+@pytest.mark.parametrize("wait, bound", [(True, 30), (False, 0)])
+def test_a_day_long_retry_after_on_a_poll_sleeps_no_longer_than_the_wait_has_left(tmp_path, wait, bound):
+    limited = RateLimitedError("slow down", status=429)
+    limited.retry_after = 86400.0
+    job, clock = make(FakeApi(statuses=[limited, "SUCCESS"]), tmp_path, job_id="job-1", wait=wait, wait_timeout=30, wait_sleep=10)
+    try:
+        job.run()
+    except AtlassianError:
+        pass  # without a wait, the rate-limited read is the answer
+    assert sum(clock.sleeps) <= bound, clock.sleeps
