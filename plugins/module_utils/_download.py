@@ -17,10 +17,9 @@ __metaclass__ = type
 import hashlib
 import json
 import os
+import queue
 import threading
-
-from ansible.module_utils.six.moves import queue
-from ansible.module_utils.six.moves.urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._body_reader import open_body
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, normalize_site_url, path_segment, redact_url

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import DeadlineExceededError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import json
 
 REDACTED = "<redacted>"
 # Shorter values would mangle ordinary words (no_log has the same weakness).
@@ -28,6 +29,7 @@ class SecretRedactor:
 
     def __init__(self):
         self._secrets = []
+        self._encoded = []
 
     def add(self, value):
         """Register a secret (a token, a password, a header value); empty or short values are ignored."""
@@ -38,6 +40,7 @@ class SecretRedactor:
             self._secrets.append(text)
             # The longest first, so "Basic <value>" is replaced whole before "<value>".
             self._secrets.sort(key=len, reverse=True)
+            self._encoded.append(json.dumps(text, ensure_ascii=False)[1:-1])
 
     def add_basic(self, user, password):
         """Register the Basic value of ``user:password`` and the whole header value."""
@@ -54,13 +57,33 @@ class SecretRedactor:
         return text
 
     def redact_value(self, value):
-        """``value`` with every string inside it (dict keys included) redacted."""
+        """``value`` with every string inside it (dict keys included) redacted; ``value`` itself,
+        not a copy, when no secret is in it."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if not self._may_hold_secret(value):
+            return value
+        return self._redact_walk(value)
+
+    def _may_hold_secret(self, value):
+        # JSON encodes a string character by character, so a secret inside any string or key of
+        # ``value`` shows as its own encoding in the dump: one pass in C instead of a walk in Python
+        # over a result of 100,000 values. What JSON cannot encode is walked.
+        if not self._secrets:
+            return False
+        try:
+            dump = json.dumps(value, ensure_ascii=False, check_circular=False)
+        except (TypeError, ValueError, RecursionError):
+            return True
+        return any(encoded in dump for encoded in self._encoded)
+
+    def _redact_walk(self, value):
         if isinstance(value, str):
             return self.redact(value)
         if isinstance(value, dict):
-            return dict((self.redact_value(key), self.redact_value(item)) for key, item in value.items())
+            return dict((self._redact_walk(key), self._redact_walk(item)) for key, item in value.items())
         if isinstance(value, (list, tuple)):
-            return type(value)(self.redact_value(item) for item in value)
+            return type(value)(self._redact_walk(item) for item in value)
         return value
 
     def redact_error(self, error):

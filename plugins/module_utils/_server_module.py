@@ -13,9 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+from urllib.parse import urlunsplit
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlunsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import ApiClient

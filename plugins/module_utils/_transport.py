@@ -15,8 +15,7 @@ __metaclass__ = type
 import math
 import time
 import traceback
-
-from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._answers import (
     MALFORMED,

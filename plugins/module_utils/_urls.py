@@ -9,8 +9,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
-
-from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 
