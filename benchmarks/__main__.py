@@ -24,7 +24,7 @@ from .report import Table, goals_table, render_text, write_results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
-# The floor first: the long wait takes it off. The re-run of the role (4) comes last: it depends
+# The floor first: the cheapest figure of Ansible's own. The re-run of the role (4) comes last: it depends
 # on the most code besides the modules.
 BENCHMARKS = {
     "floor": bench_floor.run,

@@ -11,20 +11,22 @@ around the module (start-up, handling the large result on the controller) is sho
 import os
 import sys
 
+from . import exit_cost
 from .measure import run_measured, stat
 from .playbook import play
-from .report import Table, spread
+from .report import Table, ratio, spread
 from .simulator import SimulatorProcess
 from .trees import JOB_ID, PAGE_SIZE, read_task, tree_scenario, tree_task
 
 BIG = 10000
 TINY = 1
 SIZES = (BIG, TINY)
-REPS = 5
+REPS = 7
 MODULE = "migration_task_status"
 FULL = "migration_task_status, whole tree"
 SUMMARY = "migration_task_status, summary_only"
 LOOP = "requests.Session loop"
+READERS = (FULL, SUMMARY, LOOP)
 LOOP_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bare_tree_loop.py")
 # Own cost (CPU and wall) against the bare loop's, issue 16; and the controller's CPU per task
 # for a summary-only read.
@@ -44,62 +46,74 @@ def summary_task(task):
     return task
 
 
-def per_read(usages, sim, sim_cpu_before):
-    """CPU, wall and RSS of REPS reads (processes with ``cpu``, ``wall``, ``max_rss_mb``); requests and simulator CPU per read."""
-    return {
-        "cpu": stat(usage.cpu for usage in usages),
-        "wall": stat(usage.wall for usage in usages),
-        "rss": stat(usage.max_rss_mb for usage in usages),
-        "requests": len(sim.requests()) / REPS,
-        "sim_cpu": (sim.cpu() - sim_cpu_before) / REPS,
-    }
-
-
-def read_with_module(ctx, sim, children, summary_only=False):
-    """REPS reads in one playbook: per-process numbers, and the controller's cost per task."""
-    sim.clear_log()
-    sim_cpu = sim.cpu()
+def module_task(reader, children):
     task = read_task(task_id(children))
-    if summary_only:
-        task = summary_task(task)
-    name = "tree-module-%s-%d" % ("summary" if summary_only else "full", children)
-    run = ctx.playbooks.run(name, [play([task] * REPS)], env=sim.env)
-    modules = run.of(MODULE)
-    controller = ctx.calibration.task_cpu(run) - sum(module.cpu for module in modules)
-    return dict(per_read(modules, sim, sim_cpu), controller=controller / REPS)
+    return summary_task(task) if reader == SUMMARY else task
 
 
-def read_with_loop(ctx, sim, children):
-    env = dict(os.environ, **sim.env)
-    samples = []
+def module_round(ctx, sim, rep):
+    """One playbook reading each tree once with each module reader, interleaved: {(reader, children): ModuleRun}."""
+    order = [(reader, children) for reader in (FULL, SUMMARY) for children in SIZES]
+    run = ctx.playbooks.run("tree-round-%d" % rep, [play([module_task(reader, children) for reader, children in order])], env=sim.env)
+    return dict(zip(order, run.of(MODULE)))
+
+
+def controller_per_task(ctx, sim, reader, children):
+    """REPS reads in one playbook: the controller's CPU per task beyond start-up and the module
+    process, and the HTTP requests and simulator CPU per read."""
     sim.clear_log()
     sim_cpu = sim.cpu()
-    for rep in range(REPS):
-        output_path = ctx.path("tree", "loop-%d-%d.txt" % (children, rep))
-        with open(output_path, "w", encoding="utf-8") as output:
-            usage = run_measured([sys.executable, LOOP_SCRIPT, JOB_ID, task_id(children)], env=env, output=output)
-        with open(output_path, encoding="utf-8") as output:
-            read = output.read().strip()
-        if usage.returncode != 0 or read != str(children):
-            raise RuntimeError("the bare loop read %r children instead of %d, see %s" % (read, children, output_path))
-        samples.append(usage)
-    return per_read(samples, sim, sim_cpu)
+    run = ctx.playbooks.run(
+        "tree-controller-%s-%d" % (reader.split(", ")[1].replace(" ", "-"), children), [play([module_task(reader, children)] * REPS)], env=sim.env
+    )
+    controller = ctx.calibration.task_cpu(run) - sum(module.cpu for module in run.of(MODULE))
+    return {"controller": controller / REPS, "requests": len(sim.requests()) / REPS, "sim_cpu": (sim.cpu() - sim_cpu) / REPS}
 
 
-READERS = {
-    FULL: read_with_module,
-    SUMMARY: lambda ctx, sim, children: read_with_module(ctx, sim, children, summary_only=True),
-    LOOP: read_with_loop,
-}
+def read_with_loop(ctx, sim, children, rep):
+    env = dict(os.environ, **sim.env)
+    output_path = ctx.path("tree", "loop-%d-%d.txt" % (children, rep))
+    with open(output_path, "w", encoding="utf-8") as output:
+        usage = run_measured([sys.executable, LOOP_SCRIPT, JOB_ID, task_id(children)], env=env, output=output)
+    with open(output_path, encoding="utf-8") as output:
+        read = output.read().strip()
+    if usage.returncode != 0 or read != str(children):
+        raise RuntimeError("the bare loop read %r children instead of %d, see %s" % (read, children, output_path))
+    return usage
 
 
 def run(ctx):
-    results = {}
+    processes = dict(((reader, children), []) for reader in READERS for children in SIZES)
+    extra = {}
     with SimulatorProcess(tree_scenario([tree_task(task_id(children), children) for children in SIZES]), ctx.path("tree", "sim")) as sim:
-        for children in SIZES:
-            for reader, measure in READERS.items():
-                ctx.progress("tree: %s, %d-child tree, %d reads" % (reader, children, REPS))
-                results[reader, children] = measure(ctx, sim, children)
+        # Interleaved rounds, so that the machine's drifts touch every reader and size alike.
+        for rep in range(REPS):
+            ctx.progress("tree: round %d/%d, one read per reader and size" % (rep + 1, REPS))
+            for key, module in module_round(ctx, sim, rep).items():
+                processes[key].append(module)
+            for children in SIZES:
+                sim.clear_log()
+                sim_cpu = sim.cpu()
+                processes[LOOP, children].append(read_with_loop(ctx, sim, children, rep))
+                loop_extra = extra.setdefault((LOOP, children), {"controller": None, "requests": [], "sim_cpu": []})
+                loop_extra["requests"].append(len(sim.requests()))
+                loop_extra["sim_cpu"].append(sim.cpu() - sim_cpu)
+        for reader in (FULL, SUMMARY):
+            for children in SIZES:
+                ctx.progress("tree: %s, %d-child tree, %d reads in one playbook (the controller's share)" % (reader, children, REPS))
+                extra[reader, children] = controller_per_task(ctx, sim, reader, children)
+        ctx.progress("tree: exit_json's share of the whole %d-child result, in process" % BIG)
+        exit_share = exit_cost.measure(ctx.playbooks.collections, sim, JOB_ID, task_id(BIG))
+    results = {}
+    for key, usages in processes.items():
+        figures = {
+            "cpu": stat(usage.cpu for usage in usages),
+            "wall": stat(usage.wall for usage in usages),
+            "rss": stat(usage.max_rss_mb for usage in usages),
+        }
+        for name, value in extra[key].items():
+            figures[name] = stat(value).median if isinstance(value, list) else value
+        results[key] = figures
 
     table = Table(
         "2. Reading a status tree of %d children over pages of %d" % (BIG, PAGE_SIZE),
@@ -125,11 +139,22 @@ def run(ctx):
     for reader in GOALS:
         ratios[reader] = (own[reader]["cpu"] / own[LOOP]["cpu"], own[reader]["wall"] / own[LOOP]["wall"])
         table.add("ratio %s / loop, own cost" % reader.split(", ")[1], "", "", "%.2fx" % ratios[reader][0], "%.2fx" % ratios[reader][1], "", "", "")
+    # Noise from other tenants only adds CPU, so the fastest runs are the steadiest figure; the
+    # goal is judged on the medians, and the minimums are shown beside them.
+    fastest = dict((reader, results[reader, BIG]["cpu"].low - results[reader, TINY]["cpu"].low) for reader in READERS)
     for reader, goal in GOALS.items():
         cpu_ratio, wall_ratio = ratios[reader]
         table.notes.append(
-            "target: %s, own cost within %.1fx of the bare loop's, measured in this run: CPU %.2fx, wall %.2fx, %s"
-            % (reader, goal, cpu_ratio, wall_ratio, "met" if max(cpu_ratio, wall_ratio) <= goal else "NOT met")
+            "target: %s, own cost within %.1fx of the bare loop's, measured in this run: CPU %.2fx, wall %.2fx (medians; CPU by the"
+            " fastest runs %s), %s"
+            % (
+                reader,
+                goal,
+                cpu_ratio,
+                wall_ratio,
+                ratio(fastest[reader], fastest[LOOP], 2),
+                "met" if max(cpu_ratio, wall_ratio) <= goal else "NOT met",
+            )
         )
     # The controller's own per-task cost (about 0.1 s here) is the same for any module; what the
     # result costs it is the difference from a 1-child read.
@@ -139,6 +164,26 @@ def run(ctx):
         "target: %s, controller CPU per task for the %d-child result (beyond a 1-child read's) under %.2f s: %.3f s (%.3f s in all), %s"
         % (SUMMARY, BIG, CONTROLLER_GOAL, result_cost, summary_controller, "met" if result_cost < CONTROLLER_GOAL else "NOT met")
     )
+    ansible_part = exit_share["remove_values"] + exit_share["encode"]
+    ours = exit_share["build"] + exit_share["redact"]
+    loop_cost = own[LOOP]["cpu"]
+    table.notes.append(
+        "where the whole tree's own cost goes, measured in this process on the same result (%d values): the module_utils read,"
+        " merge and summarize it in %.3f CPU s and redact it in %.3f s; ansible-core's exit_json then walks and copies every value"
+        " (remove_values, %.3f s) and encodes it (%.3f s): %.3f s, %s of the bare loop's own cost by itself, against a goal of %.1fx"
+        " for everything; the contract's tree and nodes are both in the result"
+        % (
+            exit_share["values"],
+            exit_share["build"],
+            exit_share["redact"],
+            exit_share["remove_values"],
+            exit_share["encode"],
+            ansible_part,
+            ratio(ansible_part, loop_cost),
+            GOALS[FULL],
+        )
+    )
+    table.notes.append("ours alone (the module_utils' read and redaction, in process): %s of the bare loop's own cost" % ratio(ours, loop_cost))
     module_tiny = results[FULL, TINY]
     table.notes.extend(
         [

@@ -1,5 +1,5 @@
 """What every benchmark gets: its work directory, the playbook runner and Ansible's fixed costs
-(calibration; the floor, once bench_floor ran)."""
+(calibration)."""
 
 import os
 import sys
@@ -14,7 +14,6 @@ class Context:
     playbooks: Playbooks
     skip_1gb: bool
     calibration: object = None
-    floor: object = None  # bench_floor.Floor, once the floor benchmark ran
 
     def path(self, *names):
         path = os.path.join(self.directory, *names)
