@@ -13,7 +13,8 @@ a directory on disk: ``curl -o f && sync f`` against ``idmapping_job`` (which fs
 jobs exist and are finished (``preexisting``): the module makes one status read and one link
 request before the download; curl and get_url get a fresh presigned link from the harness.
 
-Each tool is measured as a process (curl) or module process (wrapper): wall, CPU, peak RSS.
+Each tool is measured as a process (curl) or module process (wrapper): wall, CPU, peak RSS, in
+rounds of one run of every tool, so that a drift of the machine touches them alike.
 Ratios are of process wall times (medians); "MB/s marginal" (extra bytes / extra wall over the
 next smaller size) takes off each tool's fixed cost (for the module: Ansible's module start-up,
 a status read and a link request). Files go to a tmpfs (/dev/shm) unless BENCH_DOWNLOAD_DIR says
@@ -135,69 +136,72 @@ class Downloads:
         self.sims = sims  # server name -> SimulatorProcess whose links lead to that server
         self.directories = directories  # storage -> directory
 
-    def dests(self, tool, storage):
+    def dest(self, tool, storage, rep):
         name = tool.split()[0]
-        return [os.path.join(self.directories.get(storage, self.directories["tmpfs"]), "%s-%d.csv" % (name, rep)) for rep in range(REPS)]
+        return os.path.join(self.directories.get(storage, self.directories["tmpfs"]), "%s-%d.csv" % (name, rep))
 
     @staticmethod
-    def collect(dests, size):
-        for dest in dests:
-            actual = os.path.getsize(dest)
-            os.remove(dest)
-            if actual != size:
-                raise RuntimeError("%s has %d bytes instead of %d" % (dest, actual, size))
+    def collect(dest, size):
+        actual = os.path.getsize(dest)
+        os.remove(dest)
+        if actual != size:
+            raise RuntimeError("%s has %d bytes instead of %d" % (dest, actual, size))
 
-    def with_commands(self, tool, sim, label, size, storage):
-        samples = []
-        for dest in self.dests(tool, storage):
-            url = fresh_link(sim, label)
-            if tool == "server alone":
-                command = ["curl", "-sS", "-f", "-o", os.devnull, url]
-            elif tool == "curl":
-                command = ["curl", "-sS", "-f", "-o", dest, url]
-            elif tool.startswith("curl |"):
-                command = ["sh", "-c", 'curl -sS -f "$1" | openssl dgst -sha256 >/dev/null', "sh", url]
-            else:
-                command = ["sh", "-c", 'curl -sS -f -o "$1" "$2" && sync "$1"', "sh", dest, url]
-            usage = run_measured(command)
-            if usage.returncode != 0:
-                raise RuntimeError("%s failed with rc %d" % (tool, usage.returncode))
-            if storage in ("tmpfs", "disk"):
-                self.collect([dest], size)
-            samples.append(usage)
-        return samples
+    def with_command(self, tool, sim, label, size, storage, rep):
+        dest = self.dest(tool, storage, rep)
+        url = fresh_link(sim, label)
+        if tool == "server alone":
+            command = ["curl", "-sS", "-f", "-o", os.devnull, url]
+        elif tool == "curl":
+            command = ["curl", "-sS", "-f", "-o", dest, url]
+        elif tool.startswith("curl |"):
+            command = ["sh", "-c", 'curl -sS -f "$1" | openssl dgst -sha256 >/dev/null', "sh", url]
+        else:
+            command = ["sh", "-c", 'curl -sS -f -o "$1" "$2" && sync "$1"', "sh", dest, url]
+        usage = run_measured(command)
+        if usage.returncode != 0:
+            raise RuntimeError("%s failed with rc %d" % (tool, usage.returncode))
+        if storage in ("tmpfs", "disk"):
+            self.collect(dest, size)
+        return usage
 
-    def with_playbook(self, tool, sim, label, size, storage):
-        dests = self.dests(tool, storage)
-        url = None if tool == "idmapping_job" else fresh_link(sim, label)
-        tasks = []
-        for dest in dests:
-            if tool == "idmapping_job":
-                tasks.append(download_task(label, dest))
-            else:
-                directory = os.path.dirname(dest)
-                tasks.append({"name": "Download", "ansible.builtin.get_url": {"url": url, "dest": dest, "tmp_dest": directory, "mode": "0600"}})
-            # Each report is checked and removed before the next download, as after each curl run:
-            # five reports of 1 GB left on tmpfs would slow the later runs of the playbook only.
-            check = 'test "$(stat -c %%s %s)" -eq %d && rm -f %s' % (shlex.quote(dest), size, shlex.quote(dest))
-            tasks.append({"name": "Check the size and remove the report", "ansible.builtin.shell": check, "changed_when": False})
-        name = "download-%s-%s-%s" % (tool.replace(" ", ""), label.replace(" ", ""), storage)
+    def with_playbook(self, tool, sim, label, size, storage, rep):
+        dest = self.dest(tool, storage, rep)
+        if tool == "idmapping_job":
+            task = download_task(label, dest)
+        else:
+            task = {
+                "name": "Download",
+                "ansible.builtin.get_url": {"url": fresh_link(sim, label), "dest": dest, "tmp_dest": os.path.dirname(dest), "mode": "0600"},
+            }
+        # The report is checked and removed after the download, as after each curl run: reports of
+        # 1 GB left on tmpfs would slow the later runs.
+        check = 'test "$(stat -c %%s %s)" -eq %d && rm -f %s' % (shlex.quote(dest), size, shlex.quote(dest))
+        tasks = [task, {"name": "Check the size and remove the report", "ansible.builtin.shell": check, "changed_when": False}]
+        name = "download-%s-%s-%s-%d" % (tool.replace(" ", ""), label.replace(" ", ""), storage, rep)
         run = self.ctx.playbooks.run(name, [play(tasks)], env=sim.env)
-        return run.of(tool)
+        (module,) = run.of(tool)
+        return module
 
-    def measure(self, tool, server, label, size, storage):
+    def measure_once(self, tool, server, label, size, storage, rep):
+        """One download: the process's usage, and the server's CPU for it (simulator only)."""
         sim = self.sims[server]
         sim_cpu = sim.cpu()
         if tool in ("idmapping_job", "get_url"):
-            samples = self.with_playbook(tool, sim, label, size, storage)
+            sample = self.with_playbook(tool, sim, label, size, storage, rep)
         else:
-            samples = self.with_commands(tool, sim, label, size, storage)
-        return {
-            "wall": stat(s.wall for s in samples),
-            "cpu": stat(s.cpu for s in samples),
-            "rss": stat(s.max_rss_mb for s in samples),
-            "sim_cpu": (sim.cpu() - sim_cpu) / len(samples),
-        }
+            sample = self.with_command(tool, sim, label, size, storage, rep)
+        return sample, sim.cpu() - sim_cpu
+
+
+def figures(samples):
+    usages = [usage for usage, dummy in samples]
+    return {
+        "wall": stat(s.wall for s in usages),
+        "cpu": stat(s.cpu for s in usages),
+        "rss": stat(s.max_rss_mb for s in usages),
+        "sim_cpu": sum(cpu for dummy, cpu in samples) / len(samples),
+    }
 
 
 def download_directory(ctx):
@@ -231,9 +235,16 @@ def run(ctx):
                     # Same job IDs, links to the sendfile server: the module runs as against S3.
                     with SimulatorProcess(scenario(labels, server.url), ctx.path("download", "sim-sendfile")) as via_sendfile:
                         downloads = Downloads(ctx, {SIM: sim, SENDFILE: via_sendfile}, directories)
-                        for tool, source, storage in tools_for(label, labels[-1]):
-                            ctx.progress("download: %s from the %s to %s, %s, %d runs" % (tool, source, storage, label, REPS))
-                            results[tool, source, storage, label] = downloads.measure(tool, source, label, sizes[label], storage)
+                        tools = tools_for(label, labels[-1])
+                        samples = dict((entry, []) for entry in tools)
+                        # Interleaved rounds: the machine's drifts (tmpfs and disk writes of 1 GB
+                        # are bimodal here) touch every tool alike.
+                        for rep in range(REPS):
+                            ctx.progress("download: %s, round %d/%d, one run of each of %d tools" % (label, rep + 1, REPS, len(tools)))
+                            for tool, source, storage in tools:
+                                samples[tool, source, storage].append(downloads.measure_once(tool, source, label, sizes[label], storage, rep))
+                        for (tool, source, storage), runs in samples.items():
+                            results[tool, source, storage, label] = figures(runs)
     finally:
         for directory in list(directories.values()) + [sources]:
             shutil.rmtree(directory, ignore_errors=True)
