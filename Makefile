@@ -85,7 +85,7 @@ install: $(TARBALL)
 	@echo "installed migrationops.atlassian $(VERSION) into $(INSTALL_ROOT)"
 
 sanity: build
-	@echo "== sanity: $$($(BIN)/ansible --version | head -1), Python $(PY_VERSION)"
+	@echo "== sanity: $$($(BIN)/ansible --version | sed -n 1p), Python $(PY_VERSION)"
 	cd $(COLLECTION_DIR) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
 
 # awx.awx on the collections path: extensions/awx/configure_controller.yml is linted against the real modules.
@@ -143,7 +143,7 @@ test-matrix: matrix-newest matrix-floor matrix-target-python
 matrix-newest: sanity pytest
 
 matrix-floor: $(TARBALL) floor-venv
-	@echo "== matrix: $$($(FLOOR_BIN)/ansible --version | head -1), Python $(PY_VERSION)"
+	@echo "== matrix: $$($(FLOOR_BIN)/ansible --version | sed -n 1p), Python $(PY_VERSION)"
 	rm -rf $(FLOOR_INSTALL_ROOT)
 	ANSIBLE_COLLECTIONS_PATH=$(FLOOR_INSTALL_ROOT) $(FLOOR_BIN)/ansible-galaxy collection install --force \
 		-p $(FLOOR_INSTALL_ROOT) $(TARBALL) >/dev/null
@@ -164,7 +164,7 @@ $(TARGET_VENV)/.installed: requirements-target.txt
 	touch $@
 
 matrix-target-python: install $(TARGET_VENV)/.installed
-	@echo "== matrix: $$($(BIN)/ansible --version | head -1), modules on $$($(TARGET_VENV)/bin/python --version)"
+	@echo "== matrix: $$($(BIN)/ansible --version | sed -n 1p), modules on $$($(TARGET_VENV)/bin/python --version)"
 	cd $(COLLECTION_ROOT) && MIGRATIONOPS_MODULE_PYTHON=$(CURDIR)/$(TARGET_VENV)/bin/python MIGRATIONOPS_MODULE_PYTHON_VERSION=$(TARGET_PY_VERSION) \
 		$(BIN)/python -m pytest -p no:cacheprovider -o pythonpath=. -n $(PYTEST_WORKERS) \
 		ansible_collections/migrationops/atlassian/tests/integration
