@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import heapq
+import os
 import socket
 import threading
 import time
@@ -93,6 +94,11 @@ class _AlarmClock:
     """
 
     def __init__(self):
+        self.reset()
+
+    def reset(self):
+        """A clock with no alarm and no thread yet; a forked child starts so: it has no copy of the
+        parent's thread, and the lock may have been held by it."""
         self._cond = threading.Condition(threading.Lock())
         self._alarms = []  # a heap of (when, sequence, watchdog)
         self._sequence = 0
@@ -127,6 +133,7 @@ class _AlarmClock:
 
 
 _ALARMS = _AlarmClock()
+os.register_at_fork(after_in_child=_ALARMS.reset)
 
 
 class _Watchdog:

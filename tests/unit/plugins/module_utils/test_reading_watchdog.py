@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import socket
 import threading
 import time
@@ -94,3 +95,16 @@ def test_every_read_shares_one_alarm_thread():
     finally:
         ours.close()
         theirs.close()
+
+
+def test_a_forked_child_gets_a_clock_of_its_own():
+    blocked_read(0.05)  # the parent's alarm thread now runs
+    pid = os.fork()
+    if pid == 0:  # the child has no copy of that thread: its reads must still be ended on time
+        try:
+            watchdog, data, wall = blocked_read(0.3, read_for=5.0)
+            os._exit(0 if watchdog.fired and data == b"" and wall < 3 else 1)
+        finally:
+            os._exit(2)
+    dummy, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
