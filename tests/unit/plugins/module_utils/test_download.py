@@ -12,6 +12,7 @@ import zlib
 import pytest
 import requests
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils import _download
 from ansible_collections.migrationops.atlassian.plugins.module_utils._download import (
     DownloadFailed,
     FreshLinkDownloader,
@@ -435,6 +436,38 @@ def test_a_stall_longer_than_the_read_timeout_is_a_transport_error(tmp_path):
 
 def test_a_body_larger_than_the_ring_keeps_its_bytes_in_order(tmp_path):
     data = os.urandom(3 * 1024 * 1024 + 11) * 6  # about 18 MiB: more than four 4 MiB buffers
+    path, size, sha = download(tmp_path, ["Content-Length: %d" % len(data)], [data])
+    assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
+    assert file_digest(path) == (size, sha)
+
+
+def test_writeback_is_started_behind_the_body_in_contiguous_windows(tmp_path, monkeypatch):
+    """Every window of the part file is handed to the kernel once, in order, while the body arrives."""
+    advised = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: advised.append((offset, length, advice)), raising=False)
+    monkeypatch.setattr(_download, "WRITEBACK_WINDOW", 5 * 1024 * 1024)
+    data = os.urandom(1024 * 1024 + 3) * 17  # about 17 MiB: three windows of 5 MiB (in 2 MiB buffers), then the rest
+    path, size, sha = download(tmp_path, ["Content-Length: %d" % len(data)], [data])
+    assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest()) == file_digest(path)
+    assert [advice for dummy, dummy, advice in advised] == [os.POSIX_FADV_DONTNEED] * len(advised)
+    offsets = [offset for offset, dummy, dummy in advised]
+    assert offsets[0] == 0 and len(advised) == 3
+    assert all(offset + length == following for (offset, length, dummy), following in zip(advised, offsets[1:]))
+    assert all(length >= 5 * 1024 * 1024 for dummy, length, dummy in advised)
+
+
+@pytest.mark.parametrize("hint", ["refused", "missing"])
+def test_a_refused_or_missing_writeback_hint_changes_nothing(tmp_path, monkeypatch, hint):
+    if hint == "missing":
+        monkeypatch.delattr(os, "posix_fadvise", raising=False)
+    else:
+
+        def refuse(fd, offset, length, advice):
+            raise OSError(95, "Operation not supported")
+
+        monkeypatch.setattr(os, "posix_fadvise", refuse, raising=False)
+    monkeypatch.setattr(_download, "WRITEBACK_WINDOW", 1024 * 1024)
+    data = os.urandom(5 * 1024 * 1024 + 1)
     path, size, sha = download(tmp_path, ["Content-Length: %d" % len(data)], [data])
     assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
     assert file_digest(path) == (size, sha)
