@@ -40,25 +40,51 @@ def level_label(level):
     return ",".join(level) if level else "(task root)"
 
 
-def validate_node(node, where="data", depth=0):
-    """Check that ``node`` has the documented shape; raise UnexpectedResponseError naming what is wrong."""
+class _Malformed(Exception):
+    """A node of the wrong shape: ``template`` says what, with ``%s`` for where; ``names`` the path up from it."""
+
+    def __init__(self, template):
+        Exception.__init__(self, template)
+        self.template = template
+        self.names = []
+
+
+def validate_node(node, where="data"):
+    """Check that ``node`` has the documented shape; raise UnexpectedResponseError naming what is wrong.
+
+    The walk names no node on the way: a page holds thousands, so the offending node's location
+    (``data.children.A.children.B``) is put together only once one is found.
+    """
+    try:
+        _check_node(node, 0)
+    except _Malformed as exc:
+        location = where + "".join(".children.%s" % name for name in reversed(exc.names))
+        raise UnexpectedResponseError(exc.template % location)
+
+
+# The documented fields' types (null allowed); other fields are the service's business.
+FIELD_TYPES = {"status": str, "outcome": str, "message": str, "details": dict, "progressDetails": dict, "children": dict}
+FIELD_KINDS = {str: "a string", dict: "an object"}
+
+
+def _check_node(node, depth):
     if depth > MAX_DEPTH:
-        raise UnexpectedResponseError("status tree is deeper than %d levels at %s" % (MAX_DEPTH, where))
+        raise _Malformed("status tree is deeper than %d levels at %%s" % MAX_DEPTH)
     if not isinstance(node, dict):
-        raise UnexpectedResponseError("status tree node %s is %s, not an object" % (where, type(node).__name__))
-    for key in ("status", "outcome", "message"):
-        if not isinstance(node.get(key), (str, type(None))):
-            raise UnexpectedResponseError("'%s' of status tree node %s is not a string" % (key, where))
-    for key in ("details", "progressDetails"):
-        if node.get(key) is not None and not isinstance(node[key], dict):
-            raise UnexpectedResponseError("'%s' of status tree node %s is not an object" % (key, where))
+        raise _Malformed("status tree node %%s is %s, not an object" % type(node).__name__)
+    # One pass over the fields a node has (a leaf has three or four), not a lookup per documented field.
+    for key, value in node.items():
+        kind = FIELD_TYPES.get(key)
+        if kind is not None and value is not None and not isinstance(value, kind):
+            raise _Malformed("'%s' of status tree node %%s is not %s" % (key, FIELD_KINDS[kind]))
     children = node.get("children")
-    if children is None:
-        return
-    if not isinstance(children, dict):
-        raise UnexpectedResponseError("'children' of status tree node %s is not an object" % where)
-    for name, child in children.items():
-        validate_node(child, "%s.children.%s" % (where, name), depth + 1)
+    if children:
+        for name, child in children.items():
+            try:
+                _check_node(child, depth + 1)
+            except _Malformed as exc:
+                exc.names.append(name)
+                raise
 
 
 def merge_nodes(base, page):
@@ -131,14 +157,23 @@ def summarize(node, level, keep_nodes=True):
     """
     summary = TreeSummary()
     counts = summary.counts
+    excludable = set()  # names already in excludable_failures: a list scan per failed check grows as its square
     stack = [(",".join(level), iter((node.get("children") or {}).items()))]
     while stack:
         prefix, items = stack[-1]
         for name, child in items:
-            path = "%s,%s" % (prefix, name) if prefix else name
-            finished = upper(child.get("status")) == FINISHED
-            key = outcome_key(child.get("outcome")) if finished else UNFINISHED_KEY
+            status, outcome, grandchildren = child.get("status"), child.get("outcome"), child.get("children")
+            # A successful leaf, nearly every node of a big tree, is settled here: for a summary-only
+            # read it adds only to the counts.
+            if outcome == "SUCCESS" and status == FINISHED and not (keep_nodes or grandchildren):
+                counts["SUCCESS"] += 1
+                continue
+            finished = upper(status) == FINISHED
+            key = outcome_key(outcome) if finished else UNFINISHED_KEY
             counts[key] = counts.get(key, 0) + 1
+            if key == "SUCCESS" and not (keep_nodes or grandchildren):
+                continue
+            path = "%s,%s" % (prefix, name) if prefix else name
             entry = None
             if keep_nodes or (finished and key != "SUCCESS"):
                 entry = {
@@ -154,13 +189,13 @@ def summarize(node, level, keep_nodes=True):
                 summary.unfinished.append(path)
             elif key == "FAILED":
                 summary.failed_levels.append(path)
-                if entry["excludable"] and name not in summary.excludable_failures:
+                if entry["excludable"] and name not in excludable:
+                    excludable.add(name)
                     summary.excludable_failures.append(name)
             elif key == "WARNING":
                 summary.warning_levels.append(path)
             elif key not in OUTCOMES:
                 summary.unknown.append(entry)
-            grandchildren = child.get("children")
             if grandchildren:
                 stack.append((path, iter(grandchildren.items())))
                 break

@@ -152,6 +152,26 @@ def test_summary_without_nodes_keeps_only_what_a_gate_lists():
         assert getattr(lean, key) == getattr(full, key)
 
 
+def test_a_summary_only_walk_counts_every_case_and_descends_below_successful_nodes():
+    tree = node(
+        children={
+            "ok": node(),
+            "lower": node("finished", "success"),
+            "running": node("IN_PROGRESS", "SUCCESS"),
+            "scope": node(children={"deep": node(children={"bad": node("FINISHED", "FAILED", details={"excludable": True})})}),
+            "late": node("FINISHED", "Warning"),
+        }
+    )
+    full = summarize(tree, ["check"])
+    lean = summarize(tree, ["check"], keep_nodes=False)
+    assert lean.counts == dict(SEVEN_KEYS, SUCCESS=4, FAILED=1, WARNING=1, IN_PROGRESS=1) == full.counts
+    assert lean.failed_levels == ["check,scope,deep,bad"] and lean.excludable_failures == ["bad"]
+    assert lean.unfinished == ["check,running"] and lean.warning_levels == ["check,late"]
+    assert [e["level"] for e in lean.nodes] == ["check,scope,deep,bad", "check,late"]
+    for key in ("counts", "failed_levels", "warning_levels", "excludable_failures", "unfinished"):
+        assert getattr(lean, key) == getattr(full, key)
+
+
 def test_progress_only_when_supported():
     running = node(
         "IN_PROGRESS",
@@ -186,6 +206,25 @@ def test_unfinished_levels_node_then_children():
 def test_validate_node_refuses_malformed_shapes(bad):
     with pytest.raises(UnexpectedResponseError):
         validate_node(bad)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (
+            {"status": "FINISHED", "children": {"A": {"children": {"B%s": {"outcome": 3}}}}},
+            "'outcome' of status tree node data.children.A.children.B%s is not",
+        ),
+        ({"children": {"A": {}, "B": []}}, "status tree node data.children.B is list, not an object"),
+        ({"children": {"A": {"children": {"C": {"details": "x"}}}}}, "'details' of status tree node data.children.A.children.C is not an object"),
+        ({"children": {"A": {"children": 7}}}, "'children' of status tree node data.children.A is not an object"),
+        ({"status": 5}, "'status' of status tree node data is not a string"),
+    ],
+)
+def test_validate_node_names_where_the_malformed_node_is(bad, message):
+    with pytest.raises(UnexpectedResponseError) as info:
+        validate_node(bad)
+    assert message in str(info.value)
 
 
 def test_validate_node_refuses_absurd_depth():
