@@ -126,10 +126,9 @@ def start_writeback(fd, offset, length):
         pass
 
 
-def copy_body(body, fd, path, ring=None, window=None):
-    """(size, sha256) of ``body`` written to ``fd``, with writeback started every ``window`` bytes."""
+def copy_body(body, fd, path, ring=None):
+    """(size, sha256) of ``body`` written to ``fd``, with writeback started every ``WRITEBACK_WINDOW`` bytes."""
     ring = ring or HashingRing()
-    window = window or WRITEBACK_WINDOW
     try:
         size = flushed = 0
         while True:
@@ -141,7 +140,7 @@ def copy_body(body, fd, path, ring=None, window=None):
             _write_all(fd, view[:count], path)
             ring.hash(index, count)
             size += count
-            if size - flushed >= window:
+            if size - flushed >= WRITEBACK_WINDOW:
                 start_writeback(fd, flushed, size - flushed)
                 flushed = size
             if count < len(view):

@@ -21,6 +21,9 @@ OUTCOMES = ("SUCCESS", "WARNING", "FAILED", "SKIPPED", "INCOMPLETE", "CANCELLED"
 UNFINISHED_KEY = "IN_PROGRESS"
 NO_OUTCOME_KEY = "UNKNOWN"
 MAX_DEPTH = 64
+# The documented fields' types (null allowed); other fields are the service's business.
+FIELD_TYPES = {"status": str, "outcome": str, "message": str, "details": dict, "progressDetails": dict, "children": dict}
+FIELD_KINDS = {str: "a string", dict: "an object"}
 
 
 def parse_level(value):
@@ -60,11 +63,6 @@ def validate_node(node, where="data"):
     except _Malformed as exc:
         location = where + "".join(".children.%s" % name for name in reversed(exc.names))
         raise UnexpectedResponseError(exc.template % location)
-
-
-# The documented fields' types (null allowed); other fields are the service's business.
-FIELD_TYPES = {"status": str, "outcome": str, "message": str, "details": dict, "progressDetails": dict, "children": dict}
-FIELD_KINDS = {str: "a string", dict: "an object"}
 
 
 def _check_node(node, depth):
