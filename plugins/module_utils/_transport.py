@@ -32,6 +32,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     TransportError,
     UnexpectedResponseError,
 )
+from ansible_collections.migrationops.atlassian.plugins.module_utils._http_session import new_session
 from ansible_collections.migrationops.atlassian.plugins.module_utils._reading import connection_refused, read_body, redirect_target, transport_error
 from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import SecretRedactor, basic_value
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin, redact_url
@@ -136,7 +137,7 @@ class ApiClient:
         self._bearer = not email
         self._bearer_warned = False
         self.verify = (ca_path or True) if validate_certs else False
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.retries_used = 0
         self.requests_sent = 0

@@ -13,8 +13,6 @@ import importlib.util
 import os
 import sys
 
-import requests
-
 
 def _register_collections_root(root):
     """Make ``ansible_collections`` importable from ``root`` without editing sys.path.
@@ -36,11 +34,11 @@ def _register_collections_root(root):
 
 
 try:  # a test process or a checkout where the collections root is importable
-    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _migration_api, _transport, _urls
+    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _http_session, _migration_api, _transport, _urls
 except ImportError:
     # <root>/ansible_collections/migrationops/atlassian/extensions/eda/plugins/event_source/<this file>
     _register_collections_root(os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
-    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _migration_api, _transport, _urls
+    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _http_session, _migration_api, _transport, _urls
 
 DOCUMENTATION = r"""
 ---
@@ -206,7 +204,7 @@ class _Reader:
 
     def __init__(self, settings):
         self.settings = settings
-        self.session = requests.Session()
+        self.session = _http_session.new_session()
 
     def _api(self):
         settings = self.settings

@@ -18,14 +18,16 @@ class RawServer:
     """Answers one request with ``head`` (the status line and header lines) and ``body`` pieces, then closes.
 
     ``ending``: ``close`` (FIN), ``reset`` (RST) or ``hang`` (keeps the connection open, silent).
-    ``pause`` seconds are slept between body pieces.
+    ``pause`` seconds are slept between body pieces; with ``head_pause`` the head is sent one byte
+    at a time, that many seconds apart.
     """
 
-    def __init__(self, head, body=(), ending="close", pause=0.0):
+    def __init__(self, head, body=(), ending="close", pause=0.0, head_pause=0.0):
         self.head = head
         self.body = list(body)
         self.ending = ending
         self.pause = pause
+        self.head_pause = head_pause
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(1)
@@ -44,7 +46,13 @@ class RawServer:
                 if not data:
                     return
                 request += data
-            conn.sendall(("\r\n".join(self.head) + "\r\n\r\n").encode("latin-1"))
+            head = ("\r\n".join(self.head) + "\r\n\r\n").encode("latin-1")
+            if self.head_pause:
+                for index in range(len(head)):
+                    conn.sendall(head[index : index + 1])
+                    time.sleep(self.head_pause)
+            else:
+                conn.sendall(head)
             for piece in self.body:
                 conn.sendall(piece)
                 if self.pause:

@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The requests session of every client the collection ships, with the answer's head bounded as a whole.
+
+urllib3 bounds each receive by the read timeout, not the status line and headers together: a
+server or a proxy that sends a header byte just within each timeout holds a request for ever
+(http.client accepts 100 header lines of 64 KiB). On this session a timeout ``t`` bounds
+connecting, sending and receiving the head together (urllib3 ``Timeout(total=t)``), and every
+receive of the head is shortened to what is left of it, so a head still arriving when the time is
+up fails as a read timeout. The body is bounded by its readers (``_reading``, ``_body_reader``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import http.client
+import io
+import numbers
+import socket
+import time
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util import Timeout
+except ImportError:  # pragma: no cover - _transport reports the missing library
+    requests = None
+    HTTPAdapter = object
+
+HEAD_TOO_SLOW = "the status line and headers did not arrive within the request's time"
+
+
+class _HeadDeadlineReader(io.RawIOBase):
+    """The socket's receives, each shortened to what is left of ``seconds`` until ``disarm()``.
+
+    ``_sock`` is named as in ``socket.SocketIO``: the watchdog of ``_reading`` finds the socket there.
+    """
+
+    def __init__(self, sock, seconds):
+        super().__init__()
+        self._sock = sock
+        self._io = sock.makefile("rb", buffering=0)
+        self._timeout = seconds
+        self._ends_at = None if seconds is None else time.monotonic() + seconds
+
+    def readinto(self, buffer):
+        if self._ends_at is not None:
+            left = self._ends_at - time.monotonic()
+            if left <= 0:
+                raise socket.timeout(HEAD_TOO_SLOW)
+            self._sock.settimeout(min(left, self._timeout))
+        return self._io.readinto(buffer)
+
+    def disarm(self):
+        """The head is in: later receives keep the socket's own timeout."""
+        if self._ends_at is not None:
+            self._ends_at = None
+            try:
+                self._sock.settimeout(self._timeout)
+            except OSError:
+                pass  # closed while the head was read: nothing reads it any more
+
+    def readable(self):
+        return True
+
+    def fileno(self):
+        return self._io.fileno()
+
+    def close(self):
+        if not self.closed:
+            self._io.close()
+        super().close()
+
+
+class _SocketFile:
+    """What http.client's response asks of a socket: ``makefile``, here over a head-deadline reader."""
+
+    def __init__(self, sock):
+        self.reader = _HeadDeadlineReader(sock, sock.gettimeout())
+
+    def makefile(self, mode):
+        return io.BufferedReader(self.reader)
+
+
+class HeadBoundedResponse(http.client.HTTPResponse):
+    """http.client's response, its head received within the socket's timeout as a whole.
+
+    urllib3 sets that timeout to what its ``Timeout(total=...)`` leaves after connecting and sending.
+    """
+
+    def __init__(self, sock, *args, **kwargs):
+        self._socket_file = _SocketFile(sock)
+        super().__init__(self._socket_file, *args, **kwargs)
+
+    def begin(self):
+        try:
+            super().begin()
+        finally:
+            self._socket_file.reader.disarm()
+
+
+class _HeadBounded:
+    """Mixed into a pool's connection class (plain, TLS, proxied or SOCKS alike)."""
+
+    response_class = HeadBoundedResponse
+
+
+_BOUNDED_CLASSES = {}
+
+
+def bound_heads(pool):
+    """``pool`` (a urllib3 connection pool), its new connections reading heads through HeadBoundedResponse."""
+    connection_class = pool.ConnectionCls
+    if connection_class is not None and not issubclass(connection_class, _HeadBounded):
+        bounded = _BOUNDED_CLASSES.get(connection_class)
+        if bounded is None:
+            bounded = type("HeadBounded" + connection_class.__name__, (_HeadBounded, connection_class), {})
+            _BOUNDED_CLASSES[connection_class] = bounded
+        pool.ConnectionCls = bounded
+    return pool
+
+
+class HeadBoundedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose numeric timeout bounds a request up to the end of its head, as a whole."""
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        if isinstance(timeout, numbers.Real) and not isinstance(timeout, bool):
+            timeout = Timeout(connect=timeout, read=timeout, total=timeout)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+
+    def get_connection_with_tls_context(self, *args, **kwargs):
+        return bound_heads(super().get_connection_with_tls_context(*args, **kwargs))
+
+    def get_connection(self, *args, **kwargs):
+        # requests before 2.32.2 asks for its pools here.
+        return bound_heads(super().get_connection(*args, **kwargs))
+
+
+def new_session():
+    """A requests.Session whose http and https requests go through HeadBoundedAdapter."""
+    session = requests.Session()
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, HeadBoundedAdapter())
+    return session

@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: MigrationOps contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The session's head deadline: a status line and headers dripped slowly end at request_timeout, over real sockets."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+import pytest
+from urllib3.connection import HTTPConnection
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils import _http_session, _reading
+from ansible_collections.migrationops.atlassian.plugins.module_utils._body_reader import open_body
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import TransportError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import ApiClient
+
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.raw_server import RawServer
+
+TOKEN = "head-deadline-token-0b4f7e2a91"
+# 300 header bytes, one every 0.05 s: 15 s in all, each byte well within a 0.5 s read timeout.
+DRIPPED_HEAD = ["HTTP/1.1 200 OK", "X-Drip: " + "a" * 260, "Content-Type: application/json", "Content-Length: 2"]
+
+
+def client_of(server, timeout):
+    api_url = server.url.rsplit("/", 1)[0]
+    return ApiClient(api_url, TOKEN, email="admin@example.com", timeout=timeout, retries=0), "/report"
+
+
+def test_a_head_dripped_within_every_read_timeout_ends_at_request_timeout():
+    server = RawServer(DRIPPED_HEAD, [b"{}"], head_pause=0.05)
+    try:
+        client, path = client_of(server, timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            client.get_json(path)
+        assert time.monotonic() - started < 4  # not the 15 s the head takes to arrive
+        assert "request_timeout" in str(info.value) and TOKEN not in str(info.value)
+    finally:
+        server.stop()
+
+
+def test_a_download_link_dripping_its_head_ends_at_request_timeout():
+    server = RawServer(DRIPPED_HEAD, [b"{}"], head_pause=0.05)
+    try:
+        client, dummy = client_of(server, timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(TransportError):
+            client.open_download(server.url + "?X-Amz-Signature=s3cr3t")
+        assert time.monotonic() - started < 4
+    finally:
+        server.stop()
+
+
+def test_a_slow_head_that_arrives_in_time_is_read_whole():
+    head = ["HTTP/1.1 200 OK", "Content-Type: application/json", "Content-Length: 11"]
+    server = RawServer(head, [b'{"a": "ok"}'], head_pause=0.005)  # about 0.4 s in all, each byte far within 0.3 s
+    try:
+        client, path = client_of(server, timeout=3)
+        assert client.get_json(path) == {"a": "ok"}
+    finally:
+        server.stop()
+
+
+def test_the_head_deadline_does_not_bound_the_body_that_follows():
+    # The body takes 2 s in all, longer than the 1 s request_timeout, but no receive waits 1 s.
+    pieces = [b"x" * 10] * 5
+    server = RawServer(["HTTP/1.1 200 OK", "Content-Length: 50"], pieces, pause=0.4)
+    try:
+        client, dummy = client_of(server, timeout=1.0)
+        response = client.open_download(server.url)
+        assert _reading._socket_of(response) is not None  # the watchdog still finds the socket
+        body = open_body(response)
+        received = bytearray()
+        view = memoryview(bytearray(64))
+        while True:
+            count = body.readinto(view)
+            if not count:
+                break
+            received += view[:count]
+        assert bytes(received) == b"x" * 50
+    finally:
+        server.stop()
+
+
+def test_every_pool_of_the_session_reads_heads_through_the_bounded_response():
+    session = _http_session.new_session()
+    for url in ("https://api.example.test/x", "http://127.0.0.1:1/x"):
+        adapter = session.get_adapter(url)
+        assert isinstance(adapter, _http_session.HeadBoundedAdapter)
+
+
+class Pool:
+    ConnectionCls = HTTPConnection
+
+
+def test_bound_heads_wraps_any_connection_class_once():
+    pool = _http_session.bound_heads(Pool())
+    bounded = pool.ConnectionCls
+    assert issubclass(bounded, HTTPConnection) and bounded.response_class is _http_session.HeadBoundedResponse
+    assert _http_session.bound_heads(pool).ConnectionCls is bounded
+    assert _http_session.bound_heads(Pool()).ConnectionCls is bounded  # one class per connection class
+    assert Pool.ConnectionCls is HTTPConnection  # the class itself is left alone
