@@ -24,6 +24,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._answers im
     error_for_response,
     json_kind,
 )
+from ansible_collections.migrationops.atlassian.plugins.module_utils._auth import ApiAuth, NoAuth
 from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy, server_wait
 from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline import Deadline
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
@@ -34,20 +35,18 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._http_session import new_session
 from ansible_collections.migrationops.atlassian.plugins.module_utils._reading import connection_refused, read_body, redirect_target, transport_error
-from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import SecretRedactor, basic_value
+from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import SecretRedactor
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin, redact_url
 from ansible_collections.migrationops.atlassian.plugins.module_utils._version import USER_AGENT
 
 try:
     import requests
-    from requests.auth import AuthBase
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by the missing_required_lib path
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    AuthBase = object
 
 RETRYABLE_STATUS = frozenset((429, 500, 502, 503, 504))
 # One page of an API answer; a real page is a few hundred KB. Larger answers are refused unread.
@@ -59,36 +58,6 @@ BEARER_ON_MIGRATION_API = (
     "no email is set, so the API token is sent as Bearer: Atlassian documents only Basic authentication "
     "(email:api_token) for the Migration API; set email (ATLASSIAN_EMAIL) to the account email of the token"
 )
-
-
-class ApiAuth(AuthBase):
-    """Basic ``email:api_token`` when an email is given, ``Bearer api_token`` otherwise (contract)."""
-
-    def __init__(self, api_token, email=None):
-        if email:
-            self._header = "Basic " + basic_value(email, api_token)
-        else:
-            self._header = "Bearer " + api_token
-
-    def __call__(self, request):
-        request.headers["Authorization"] = self._header
-        return request
-
-    def __repr__(self):
-        return "ApiAuth(<redacted>)"
-
-
-class NoAuth(AuthBase):
-    """Strips any Authorization header (also one requests would add from ~/.netrc) and any Cookie.
-
-    Presigned S3 URLs refuse a second authentication mechanism, and must never see the token or
-    a cookie the API set, neither on the link nor after a redirect.
-    """
-
-    def __call__(self, request):
-        request.headers.pop("Authorization", None)
-        request.headers.pop("Cookie", None)
-        return request
 
 
 def _utc(epoch):
