@@ -100,6 +100,11 @@ class HeadBoundedResponse(http.client.HTTPResponse):
         finally:
             self._socket_file.reader.disarm()
 
+    def close(self):
+        # A proxy's answer to CONNECT is read without begin() (urllib3's and http.client's _tunnel).
+        self._socket_file.reader.disarm()
+        super().close()
+
 
 class _HeadBounded:
     """Mixed into a pool's connection class (plain, TLS, proxied or SOCKS alike)."""

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
 import time
 
 import pytest
@@ -83,6 +84,36 @@ def test_the_head_deadline_does_not_bound_the_body_that_follows():
         assert bytes(received) == b"x" * 50
     finally:
         server.stop()
+
+
+def test_a_proxy_dripping_its_answer_to_connect_ends_at_request_timeout():
+    server = RawServer(["HTTP/1.1 200 Connection established", "X-Drip: " + "a" * 260], head_pause=0.05)
+    try:
+        session = _http_session.new_session()
+        session.trust_env = False
+        session.proxies = {"https": server.url.rsplit("/", 1)[0]}
+        client = ApiClient("https://api.example.test", TOKEN, email="admin@example.com", timeout=0.5, retries=0, session=session)
+        started = time.monotonic()
+        with pytest.raises(TransportError):
+            client.get_json("/x")
+        assert time.monotonic() - started < 4
+    finally:
+        server.stop()
+
+
+def test_a_head_read_without_begin_gives_the_socket_its_timeout_back():
+    ours, theirs = socket.socketpair()
+    try:
+        ours.settimeout(5.0)
+        theirs.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        response = _http_session.HeadBoundedResponse(ours, method="CONNECT")
+        assert response._read_status()[1] == 200  # as urllib3's _tunnel reads a proxy's answer
+        assert ours.gettimeout() < 5.0  # shortened to what is left while the head arrives
+        response.close()
+        assert ours.gettimeout() == 5.0
+    finally:
+        ours.close()
+        theirs.close()
 
 
 def test_every_pool_of_the_session_reads_heads_through_the_bounded_response():
