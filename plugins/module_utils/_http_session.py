@@ -5,10 +5,12 @@
 
 urllib3 bounds each receive by the read timeout, not the status line and headers together: a
 server or a proxy that sends a header byte just within each timeout holds a request for ever
-(http.client accepts 100 header lines of 64 KiB). On this session a timeout ``t`` bounds
-connecting, sending and receiving the head together (urllib3 ``Timeout(total=t)``), and every
-receive of the head is shortened to what is left of it, so a head still arriving when the time is
-up fails as a read timeout. The body is bounded by its readers (``_reading``, ``_body_reader``).
+(http.client accepts 100 header lines of 64 KiB), and so does a proxy answering ``CONNECT``. On
+this session a timeout ``t`` bounds connecting, sending and receiving the head together (urllib3
+``Timeout(total=t)``), and every receive of a head is shortened to what is left of it, so a head
+still arriving when the time is up fails as a read timeout. (Python bounds a TLS handshake as a
+whole by the socket timeout itself.) The body is bounded by its readers (``_reading``,
+``_body_reader``).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import socket
+import threading
 import time
 
 import pytest
@@ -114,6 +115,40 @@ def test_a_head_read_without_begin_gives_the_socket_its_timeout_back():
     finally:
         ours.close()
         theirs.close()
+
+
+def drip_tls_handshake(listener, seconds=10.0, pause=0.05):
+    """Answer one ClientHello with a TLS record header announcing 16 KiB, then one byte per ``pause``."""
+    conn, dummy = listener.accept()
+    try:
+        conn.recv(65536)
+        conn.sendall(b"\x16\x03\x03\x40\x00")
+        ends_at = time.monotonic() + seconds
+        while time.monotonic() < ends_at:
+            conn.sendall(b"\x00")
+            time.sleep(pause)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+        listener.close()
+
+
+def test_a_tls_handshake_dripped_within_every_read_timeout_ends_at_request_timeout():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    server = threading.Thread(target=drip_tls_handshake, args=(listener,))
+    server.daemon = True
+    server.start()
+    client = ApiClient("https://127.0.0.1:%d" % listener.getsockname()[1], TOKEN, email="admin@example.com", timeout=0.5, retries=0)
+    started = time.monotonic()
+    with pytest.raises(TransportError) as info:
+        client.get_json("/x")
+    # Python bounds a handshake as a whole by the socket timeout; this guards it under the session's pools.
+    assert time.monotonic() - started < 4  # not the 10 s the server keeps dripping
+    assert "request_timeout" in str(info.value) and "TLS verification" not in str(info.value)
+    server.join(15)
 
 
 def test_every_pool_of_the_session_reads_heads_through_the_bounded_response():

@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from ansible_collections.migrationops.atlassian.plugins.module_utils import _reading
 
 
@@ -97,6 +99,8 @@ def test_every_read_shares_one_alarm_thread():
         theirs.close()
 
 
+# The fork of a process with an alarm thread is the case under test, so Python's warning about it is expected.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
 def test_a_forked_child_gets_a_clock_of_its_own():
     blocked_read(0.05)  # the parent's alarm thread now runs
     pid = os.fork()
