@@ -22,6 +22,7 @@ def parse_args(argv):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port (default: 8080)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away CA (trustme)")
+    parser.add_argument("--keep-alive", metavar="SECONDS", type=float, help="keep connections open, closing one idle for SECONDS")
     parser.add_argument("--log", metavar="FILE", help="append the request log to FILE as JSON lines")
     parser.add_argument("--set", metavar="KEY.SUB=VALUE", action="append", default=[], help="override a scenario value (YAML)")
     parser.add_argument("--ready-file", metavar="PATH", help="write the base URL to PATH once listening")
@@ -63,7 +64,9 @@ def main(argv=None):
     try:
         for item in args.set:
             overrides = deep_merge(overrides, parse_set_option(item))
-        sim = Simulator(args.scenario, overrides=overrides, host=args.host, port=args.port, tls=args.tls, log_path=args.log)
+        sim = Simulator(
+            args.scenario, overrides=overrides, host=args.host, port=args.port, tls=args.tls, log_path=args.log, keep_alive=args.keep_alive
+        )
         sim.start()
     except (ScenarioError, OSError) as exc:
         print("simulator: %s" % exc, file=sys.stderr)

@@ -13,6 +13,9 @@ from .responses import ERROR_MESSAGES, JSON_TYPE, envelope, html_page
 # Faults whose response replaces the service's (it is never reached); the others damage it.
 REPLACING = ("status", "html", "redirect", "huge", "endless_cursor", "json")
 HUGE_CHUNK = 1024 * 1024
+# Set in the WSGI environ of a response that must end its connection, also when the server keeps
+# connections alive: a body cut short is told apart by the client only when the connection closes.
+CLOSE_CONNECTION = "migrationops.close_connection"
 
 
 def _retry_after(value):
@@ -73,9 +76,10 @@ def malformed(response):
 def truncate(response, environ, fraction):
     """``(status, headers, body)``: the real status and headers, ``fraction`` of the body.
 
-    The Content-Length header keeps announcing the full size; the server closes the connection
-    after every response, so the client sees an incomplete read.
+    The Content-Length header keeps announcing the full size and the connection is closed after
+    the response, so the client sees an incomplete read.
     """
+    environ[CLOSE_CONNECTION] = True
     app_iter, status, headers = response.get_wsgi_response(environ)
     headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
     if response.direct_passthrough:

@@ -1,5 +1,6 @@
-"""``Simulator``: start and stop the simulated service on a real socket, optionally with TLS."""
+"""``Simulator``: start and stop the simulated service on a real socket, optionally with TLS and keep-alive."""
 
+import io
 import os
 import shutil
 import socket
@@ -14,14 +15,83 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from .admin import state as admin_state
 from .app import SimulatorApp
 from .faults import AbortConnection
+from .inject import CLOSE_CONNECTION
 from .scenario import load_scenario
 
 
+# The largest request body read ahead on a kept-alive connection; larger or chunked ones close it.
+MAX_KEPT_BODY = 16 * 1024 * 1024
+
+
+class _RequestLines:
+    """The connection's input, which gives nothing to ``read()`` once a request's body was read ahead.
+
+    werkzeug drains "what is left" after each response, which on a kept-alive connection would
+    swallow the client's next request.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.body_read_ahead = False
+
+    def read(self, size=-1):
+        return b"" if self.body_read_ahead else self.stream.read(size)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 class SimRequestHandler(WSGIRequestHandler):
-    """Quiet request handler that can abort a connection with a TCP reset."""
+    """Quiet request handler that can abort a connection with a TCP reset.
+
+    werkzeug closes every connection; with the server's ``keep_alive`` set (seconds of idleness
+    before the simulator closes a connection) it keeps them open as the service does.
+    """
 
     def log_request(self, code="-", size="-"):
         """The simulator keeps its own request log."""
+
+    def log_error(self, format, *args):  # pylint: disable=redefined-builtin
+        if self._keep_alive and format.startswith("Request timed out"):
+            return  # an idle kept-alive connection closed, as servers do
+        super().log_error(format, *args)
+
+    @property
+    def _keep_alive(self):
+        return getattr(self.server, "keep_alive", None)
+
+    def setup(self):
+        self.timeout = self._keep_alive
+        super().setup()
+        if self._keep_alive:
+            self.rfile = _RequestLines(self.rfile)
+
+    def make_environ(self):
+        if not self._keep_alive:
+            return super().make_environ()
+        self.rfile.body_read_ahead = False
+        environ = super().make_environ()
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if environ.get("wsgi.input_terminated") or not length.isdigit() or int(length) > MAX_KEPT_BODY:
+            environ[CLOSE_CONNECTION] = True  # a chunked or huge body is read by the app, then the connection ends
+        else:
+            environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)))
+            self.rfile.body_read_ahead = True
+        return environ
+
+    def run_wsgi(self):
+        self._in_wsgi = True
+        try:
+            super().run_wsgi()
+        finally:
+            self._in_wsgi = False
+
+    def send_header(self, keyword, value):
+        # Only werkzeug's "Connection: close" on every WSGI response; http.server's own errors still close.
+        in_wsgi = getattr(self, "_in_wsgi", False)
+        if keyword.lower() == "connection" and self._keep_alive and in_wsgi and not self.environ.get(CLOSE_CONNECTION):
+            return
+        super().send_header(keyword, value)
 
     def handle(self):
         try:
@@ -45,11 +115,12 @@ class SimRequestHandler(WSGIRequestHandler):
 class Simulator:
     """The simulated Atlassian migration APIs on ``host:port``; see tests/simulator/README.md."""
 
-    def __init__(self, scenario="basic", overrides=None, host="127.0.0.1", port=0, tls=False, log_path=None):
+    def __init__(self, scenario="basic", overrides=None, host="127.0.0.1", port=0, tls=False, log_path=None, keep_alive=None):
         self.scenario = load_scenario(scenario, overrides)
         self.host = host
         self.port = port
         self.tls = tls
+        self.keep_alive = keep_alive
         self.log_path = log_path
         self.on_request = None
         self.app = SimulatorApp(self.scenario, log_path=log_path, on_request=self._notify)
@@ -86,6 +157,7 @@ class Simulator:
             self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=SimRequestHandler, ssl_context=context)
         except SystemExit as exc:  # werkzeug exits when the port cannot be bound
             raise OSError("simulator cannot listen on %s:%s" % (self.host, self.port)) from exc
+        self._server.keep_alive = self.keep_alive
         self.port = self._server.server_port
         scheme = "https" if self.tls else "http"
         host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)

@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+import urllib3.util.connection
 from urllib3.connection import HTTPConnection
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils import _http_session, _reading
@@ -149,6 +150,46 @@ def test_a_tls_handshake_dripped_within_every_read_timeout_ends_at_request_timeo
     assert time.monotonic() - started < 4  # not the 10 s the server keeps dripping
     assert "request_timeout" in str(info.value) and "TLS verification" not in str(info.value)
     server.join(15)
+
+
+TASKS = "/migrations/public/v1/jobs/0bacecde-372e-4d84-8d79-d66433b8fa45/tasks"
+
+
+def counting_connections(monkeypatch):
+    opened = []
+    create = urllib3.util.connection.create_connection
+
+    def counted(*args, **kwargs):
+        opened.append(args[0])
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counted)
+    return opened
+
+
+def simulator_client(sim):
+    creds = sim.credentials
+    return ApiClient(sim.url, creds["api_token"], email=creds["email"], timeout=5, retries=0)
+
+
+def test_requests_on_a_kept_alive_connection_each_get_a_bounded_head(simulator, monkeypatch):
+    sim = simulator("basic", keep_alive=10)
+    opened = counting_connections(monkeypatch)
+    client = simulator_client(sim)
+    answers = [client.get_json(TASKS) for dummy in range(3)]
+    assert opened and len(opened) == 1  # one connection served the three requests
+    assert all(len(answer["data"]) == 2 for answer in answers)
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_without_a_retry(simulator, monkeypatch):
+    # A wait polls every wait_sleep seconds; servers close connections idle for less than that.
+    sim = simulator("basic", keep_alive=0.3)
+    opened = counting_connections(monkeypatch)
+    client = simulator_client(sim)
+    client.get_json(TASKS)
+    time.sleep(1.0)
+    assert len(client.get_json(TASKS)["data"]) == 2
+    assert len(opened) == 2 and client.retries_used == 0
 
 
 def test_every_pool_of_the_session_reads_heads_through_the_bounded_response():
