@@ -8,14 +8,11 @@ import uuid
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
-from .responses import ERROR_MESSAGES, JSON_TYPE, envelope, html_page
+from .responses import CLOSE_CONNECTION, ERROR_MESSAGES, JSON_TYPE, envelope, html_page
 
 # Faults whose response replaces the service's (it is never reached); the others damage it.
 REPLACING = ("status", "html", "redirect", "huge", "endless_cursor", "json")
 HUGE_CHUNK = 1024 * 1024
-# Set in the WSGI environ of a response that must end its connection, also when the server keeps
-# connections alive: a body cut short is told apart by the client only when the connection closes.
-CLOSE_CONNECTION = "migrationops.close_connection"
 
 
 def _retry_after(value):

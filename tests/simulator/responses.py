@@ -6,6 +6,9 @@ import uuid
 from werkzeug.wrappers import Response
 
 JSON_TYPE = "application/json"
+# Set in the WSGI environ of a response that must end its connection, also when the server keeps
+# connections alive: a body cut short, or framed by the close, ends for the client only then.
+CLOSE_CONNECTION = "migrationops.close_connection"
 
 ERROR_MESSAGES = {
     400: "Bad Request",

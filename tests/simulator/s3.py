@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
-from .responses import s3_error
+from .responses import CLOSE_CONNECTION, s3_error
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 REQUIRED = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature")
@@ -86,6 +86,8 @@ def get_object(core, request, bucket, key):
         return s3_error(404, "NoSuchKey", "The specified key does not exist.", request.path)
     spec, report = job.served, job.report
     chunks, length = report.served(spec["content_encoding"], spec["cut_at"])
+    if spec["framing"] == "close" or spec["cut_at"] is not None:
+        request.environ[CLOSE_CONNECTION] = True
     headers = {
         "ETag": report.etag,
         "Last-Modified": http_date(core.started_wall),

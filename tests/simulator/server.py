@@ -15,7 +15,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from .admin import state as admin_state
 from .app import SimulatorApp
 from .faults import AbortConnection
-from .inject import CLOSE_CONNECTION
+from .responses import CLOSE_CONNECTION
 from .scenario import load_scenario
 
 
@@ -88,8 +88,8 @@ class SimRequestHandler(WSGIRequestHandler):
 
     def send_header(self, keyword, value):
         # Only werkzeug's "Connection: close" on every WSGI response; http.server's own errors still close.
-        in_wsgi = getattr(self, "_in_wsgi", False)
-        if keyword.lower() == "connection" and self._keep_alive and in_wsgi and not self.environ.get(CLOSE_CONNECTION):
+        kept = self._keep_alive and getattr(self, "_in_wsgi", False) and not self.close_connection  # the client did not ask to close
+        if keyword.lower() == "connection" and kept and not self.environ.get(CLOSE_CONNECTION):
             return
         super().send_header(keyword, value)
 

@@ -17,6 +17,7 @@ class Client:
 
     def __init__(self, sim, auth=None, timeout=10):
         self.sim = sim
+        self.session = requests.Session()  # reuses connections where the simulator keeps them alive
         self.url = sim.url
         creds = sim.credentials
         self.auth = (creds["email"], creds["api_token"]) if auth is None else auth
@@ -29,7 +30,7 @@ class Client:
         if "headers" not in kwargs or "Authorization" not in kwargs["headers"]:
             kwargs.setdefault("auth", self.auth)
         url = path if path.startswith(("http://", "https://")) else self.url + path
-        return requests.request(method, url, **kwargs)
+        return self.session.request(method, url, **kwargs)
 
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)
@@ -42,6 +43,17 @@ class Client:
 
     def trigger(self, product="JIRA", dest="https://acme.atlassian.net", source="https://jira.acme.com"):
         return self.post(IDM + "/trigger", json={"product": product, "destinationURL": dest, "sourceURL": source})
+
+
+@pytest.fixture(params=[None, 15], ids=["close", "keep-alive"])
+def simulator(request, simulator):
+    """The simulator factory; every simulator test runs once per connection mode (``keep_alive``)."""
+
+    def factory(*args, **kwargs):
+        kwargs.setdefault("keep_alive", request.param)
+        return simulator(*args, **kwargs)
+
+    return factory
 
 
 @pytest.fixture

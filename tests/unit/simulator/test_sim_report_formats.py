@@ -32,10 +32,10 @@ def served(simulator, client, **report):
 
 
 def raw_answer(url):
-    """Status line, headers and body bytes exactly as sent, read until the server closes."""
+    """Status line, headers and body bytes exactly as sent, read until the server closes (as asked)."""
     parts = urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(("GET %s?%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (parts.path, parts.query, parts.netloc)).encode())
+        conn.sendall(("GET %s?%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (parts.path, parts.query, parts.netloc)).encode())
         data = b""
         while True:
             piece = conn.recv(65536)
