@@ -48,6 +48,8 @@ class SimRequestHandler(WSGIRequestHandler):
     before the simulator closes a connection) it keeps them open as the service does.
     """
 
+    _in_wsgi = False
+
     def log_request(self, code="-", size="-"):
         """The simulator keeps its own request log."""
 
@@ -88,7 +90,7 @@ class SimRequestHandler(WSGIRequestHandler):
 
     def send_header(self, keyword, value):
         # Only werkzeug's "Connection: close" on every WSGI response; http.server's own errors still close.
-        kept = self._keep_alive and getattr(self, "_in_wsgi", False) and not self.close_connection  # the client did not ask to close
+        kept = self._keep_alive and self._in_wsgi and not self.close_connection  # the client did not ask to close
         if keyword.lower() == "connection" and kept and not self.environ.get(CLOSE_CONNECTION):
             return
         super().send_header(keyword, value)

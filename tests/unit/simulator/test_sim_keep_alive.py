@@ -9,6 +9,8 @@ import time
 import pytest
 
 JOB_PATH = "/migrations/public/v1/jobs/0bacecde-372e-4d84-8d79-d66433b8fa45"
+# Each test sets keep_alive itself: one run, not one per connection mode of the directory's fixture.
+pytestmark = pytest.mark.parametrize("simulator", [None], indirect=True, ids=["own-mode"])
 
 
 @contextlib.contextmanager
