@@ -16,6 +16,7 @@ import sys
 import time
 
 import ansible_runner
+import pytest
 import yaml
 
 from ansible_collections.migrationops.atlassian.tests.integration.conftest import MODULE_PYTHON, _ansible_env, collections_path, connection_env
@@ -151,6 +152,9 @@ def test_idmapping_replaces_a_dead_job_once_per_task_whatever_the_chunks(simulat
     assert len(re.findall(r"^localhost: idmapping: IN_PROGRESS - job ", run.stdout, re.M)) >= 2
 
 
+# ansible-runner forks ansible-playbook through a pty while the simulator serves from threads;
+# the child execs at once, as in the AWX tests, which filter the same warning.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_ansible_runner_gets_each_line_as_a_verbose_event_before_runner_on_ok_and_the_set_stats(simulator, tmp_path):
     sim = simulator(slow_migration())
     private = tmp_path / "runner"
