@@ -132,7 +132,7 @@ galaxy-import: $(TARBALL)
 	cd $(BUILD) && $(BIN)/python -m galaxy_importer.main $(notdir $(TARBALL)) 2>&1 | tee $(BUILD)/galaxy-import.log
 	! grep -E "^(WARNING|ERROR)" $(BUILD)/galaxy-import.log
 
-test: sanity lint changelog-lint galaxy-import units-floor pytest
+test: sanity lint changelog-lint docs-lint docs galaxy-import units-floor pytest
 
 # sanity, units and integration on the newest and on the oldest supported ansible-core, each from
 # its own venv (the integration harness runs the ansible-playbook beside the python running pytest).

@@ -12,6 +12,7 @@ Usage: python tools/docsite_conf.py DOCS_DIR (the directory with the generated c
 """
 
 import os
+import re
 import sys
 import zlib
 
@@ -20,12 +21,20 @@ INVENTORY = "ansible_devel.inv"
 REPOSITORY = "https://github.com/migrationops/atlassian"
 
 # label: (page, title) in the Ansible documentation. A label missing here fails the build with
-# "undefined label", so add it when antsibull-docs starts to use it. The anchor of a label is the
-# label with "_" replaced by "-" (docutils normalises target names so).
+# "undefined label", so add it when antsibull-docs or our docs (M(), an attribute) start to use it.
+# The anchor of a label is the label with each run of other characters than letters and digits
+# replaced by "-" (docutils' make_id).
 ANSIBLE_LABELS = {
+    "action_plugins": ("plugins/action.html", "Action plugins"),
+    "ansible_collections.ansible.builtin.set_stats_module": (
+        "collections/ansible/builtin/set_stats_module.html",
+        "ansible.builtin.set_stats module",
+    ),
     "ansible_configuration_settings": ("reference_appendices/config.html", "Ansible Configuration Settings"),
     "common_return_values": ("reference_appendices/common_return_values.html", "Return Values"),
 }
+# Environment variables our docs name with E(): they are described in the configuration settings.
+ANSIBLE_ENVVARS = ("ANSIBLE_DEBUG",)
 
 CONF_OVERRIDE = """
 # --- Added by tools/docsite_conf.py ---
@@ -67,11 +76,13 @@ STYLE = """/* Added by tools/docsite_conf.py. */
 
 
 def inventory_bytes():
-    """A Sphinx inventory (version 2) of ANSIBLE_LABELS."""
+    """A Sphinx inventory (version 2) of ANSIBLE_LABELS and ANSIBLE_ENVVARS."""
     header = "# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n# The remainder of this file is compressed using zlib.\n"
     lines = "".join(
-        "%s std:label -1 %s#%s %s\n" % (label, page, label.replace("_", "-"), title) for label, (page, title) in sorted(ANSIBLE_LABELS.items())
+        "%s std:label -1 %s#%s %s\n" % (label, page, re.sub("[^a-z0-9]+", "-", label.lower()), title)
+        for label, (page, title) in sorted(ANSIBLE_LABELS.items())
     )
+    lines += "".join("%s std:envvar 1 reference_appendices/config.html#envvar-%s -\n" % (name, name) for name in ANSIBLE_ENVVARS)
     return header.encode("utf-8") + zlib.compress(lines.encode("utf-8"))
 
 
