@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 import re
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
@@ -27,7 +28,15 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._urls impor
 S3_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
 S3_MESSAGE = re.compile(r"<Message>([^<]{1,300})</Message>")
 MALFORMED = "malformed JSON (the answer was cut short or corrupted)"
+EMPTY = "an empty answer"
+TOO_DEEP = "JSON nested too deeply to be an API answer"
+REQUEST_ID_LIMIT = 100
 _JSON_TYPES = ((dict, "a JSON object"), (list, "a JSON array"), (bool, "JSON true/false"), (str, "a JSON string"), ((int, float), "a JSON number"))
+
+
+# A lone UTF-16 surrogate, escaped (\\ud800) or as the bytes Python's json lets through.
+_SURROGATE = re.compile(rb"\\[uU][dD][89a-fA-F]|\xed[\xa0-\xbf]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _NotJsonNumber(ValueError):
@@ -38,6 +47,25 @@ def _refuse_constant(name):
     raise _NotJsonNumber(name)
 
 
+def _finite_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise _NotJsonNumber("the number %s, out of range" % text[:30])
+    return value
+
+
+def _without_lone_surrogates(value):
+    """``value`` with each lone surrogate replaced by U+FFFD: Ansible refuses them in a result,
+    which would lose the whole result (a pair is joined by the decoder and never lone)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return dict((_without_lone_surrogates(key), _without_lone_surrogates(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    return value
+
+
 def decode_json(content):
     """(value, problem): the decoded JSON of ``content`` (bytes), or None and why it is not usable JSON.
 
@@ -45,15 +73,22 @@ def decode_json(content):
     a retry may cure.
     """
     if not content or not content.strip():
-        return None, "an empty answer"
+        return None, EMPTY
     try:
-        return json.loads(content, parse_constant=_refuse_constant), None
+        value = json.loads(content, parse_constant=_refuse_constant, parse_float=_finite_float)
     except _NotJsonNumber as exc:
         return None, "JSON with %s, which is not a JSON number" % exc
     except RecursionError:
-        return None, "JSON nested too deeply to be an API answer"
+        return None, TOO_DEEP
     except ValueError:
         return None, MALFORMED
+    # The scan costs a pass in C; the walk happens only for the rare answer that needs it.
+    if _SURROGATE.search(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")):
+        try:
+            value = _without_lone_surrogates(value)
+        except RecursionError:
+            return None, TOO_DEEP
+    return value, None
 
 
 def json_kind(value):
@@ -65,8 +100,12 @@ def json_kind(value):
     return type(value).__name__
 
 
-def describe_body(response):
-    """(message, request_id): Atlassian's error envelope, or what kind of page the (read) answer was."""
+def describe_body(response, redact=None):
+    """(message, request_id): Atlassian's error envelope, or what kind of page the (read) answer was.
+
+    ``redact`` (the client's) is applied to a non-JSON text before it is cut short: a secret cut in
+    two would no longer be recognised.
+    """
     content = response.content or b""
     body, problem = decode_json(content)
     if isinstance(body, dict):
@@ -74,7 +113,7 @@ def describe_body(response):
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
             message = "%s: %s" % (message or "error", "; ".join(str(e) for e in errors))
-        request_id = body.get("id") if isinstance(body.get("id"), str) else None
+        request_id = body.get("id")[:REQUEST_ID_LIMIT] if isinstance(body.get("id"), str) else None
         return (scrub(message) or response.reason or "no error message"), request_id
     if body is not None:
         return "%s instead of an object" % json_kind(body), None
@@ -89,17 +128,17 @@ def describe_body(response):
     if text.lstrip().startswith(("{", "[")):
         return problem, None
     if text.strip():
-        return "non-JSON answer: %s" % scrub(text.strip()[:200]), None
+        return "non-JSON answer: %s" % scrub((redact(text) if redact else text).strip()[:200]), None
     return response.reason or "empty answer", None
 
 
-def error_for_response(response, endpoint, retries=0, account_hints=True):
+def error_for_response(response, endpoint, retries=0, account_hints=True, redact=None):
     """The AtlassianError subclass that describes a non-2xx response.
 
     ``account_hints`` adds what to check about the credentials on 401/403; a presigned link's
-    refusal is about the link, so downloads leave them out.
+    refusal is about the link, so downloads leave them out. ``redact``: see describe_body.
     """
-    message, request_id = describe_body(response)
+    message, request_id = describe_body(response, redact)
     status = response.status_code
     cls = {401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError, 429: RateLimitedError}.get(status)
     if cls is None:

@@ -99,6 +99,11 @@ class UnexpectedResponseError(AtlassianError):
     """An answer that is not what the API documents: HTML from a proxy, cut JSON, missing keys."""
 
 
+class RefusedAnswerError(AtlassianError):
+    """An answer the client will not follow (an API redirect, a link to another host, an
+    unparsable Location): asking again gets the same, so a wait ends at once instead of for hours."""
+
+
 class NotVisibleYet(NotFoundError):
     """A task or tree level that the eventually consistent status API does not show yet."""
 

@@ -22,6 +22,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline import call_deadline
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import AtlassianError, InvalidParameterError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import header_token
 from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApiClient
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import normalize_api_url, scrub
 
@@ -46,7 +47,8 @@ def client_from_params(params, warn, sleep=None, deadline=None):
     warning, once, when a Migration API request goes out without ``email`` (Bearer).
     """
     api_url = normalize_api_url(params["api_url"])
-    if not params["api_token"]:
+    api_token = header_token(params["api_token"] or "", "api_token")
+    if not api_token:
         raise InvalidParameterError("api_token is empty: set it or ATLASSIAN_API_TOKEN")
     if deadline is None:
         deadline = call_deadline(params)
@@ -62,8 +64,8 @@ def client_from_params(params, warn, sleep=None, deadline=None):
         kwargs["sleep"] = sleep
     return ApiClient(
         api_url,
-        params["api_token"],
-        email=params.get("email"),
+        api_token,
+        email=(params.get("email") or "").strip() or None,
         validate_certs=params["validate_certs"],
         ca_path=ca_path,
         timeout=params["request_timeout"],
@@ -104,4 +106,8 @@ def run_module(module, run):
             msg=redact("internal error in migrationops.atlassian, please report it: %s: %s" % (type(exc).__name__, scrub(exc))),
             exception=redact(scrub(traceback.format_exc())),
         )
-    module.exit_json(**redact(result))
+    try:
+        module.exit_json(**redact(result))
+    except RecursionError:
+        # Python's JSON decoder takes nesting that ansible-core's encoder, deeper in the stack, cannot.
+        module.fail_json(msg="the result could not be returned: an answer of the API was nested too deeply (hundreds of levels)")

@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from urllib.parse import urljoin, urlsplit
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import DeadlineExceededError, UnexpectedResponseError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import DeadlineExceededError, RefusedAnswerError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin
 
 MAX_PAGES = 100000
@@ -48,7 +48,7 @@ def resolve_next(current_url, current_params, next_value):
         raise UnexpectedResponseError("'links.next' is not a usable URL or cursor: %s" % exc)
     if parts.scheme or next_value.startswith(("/", "?")) or "cursor=" in next_value:
         if origin(url) != origin(current_url):
-            raise UnexpectedResponseError("refusing to follow 'links.next' to another host (%s): the API token would be sent there" % origin(url))
+            raise RefusedAnswerError("refusing to follow 'links.next' to another host (%s): the API token would be sent there" % origin(url))
         return url, None
     params = dict(current_params or {})
     params["cursor"] = next_value

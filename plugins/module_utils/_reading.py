@@ -222,8 +222,11 @@ def redirect_target(url, location, endpoint, hops):
         raise UnexpectedResponseError("the download link redirected more than %d times: refused" % MAX_DOWNLOAD_REDIRECTS, endpoint=endpoint)
     if not location:
         raise UnexpectedResponseError("the download link answered with a redirect without a Location", endpoint=endpoint)
-    target = urljoin(url, location)
-    parts = urlsplit(target)
+    try:
+        target = urljoin(url, location)
+        parts = urlsplit(target)
+    except ValueError:
+        raise UnexpectedResponseError("the download link redirected to an unparsable Location: refused", endpoint=endpoint)
     if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)):
         return target
     raise UnexpectedResponseError(

@@ -13,15 +13,32 @@ __metaclass__ = type
 
 import base64
 import json
+import re
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 
 REDACTED = "<redacted>"
 # Shorter values would mangle ordinary words (no_log has the same weakness).
 MIN_SECRET_LENGTH = 6
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
 
 
 def basic_value(user, password):
     """The base64 part of an HTTP Basic header for ``user:password``."""
     return base64.b64encode(("%s:%s" % (user, password)).encode("utf-8")).decode("ascii")
+
+
+def header_token(value, option):
+    """A token sent as ``Bearer <token>`` (or inside a Basic value), without surrounding whitespace.
+
+    A token read from a file or pasted often ends with a newline; http.client would refuse the
+    header and quote its value in the error. A control character left inside is refused without
+    quoting the value.
+    """
+    token = value.strip()
+    if CONTROL_CHARACTER.search(token):
+        raise InvalidParameterError("%s contains a line break or another control character; nothing was sent" % option)
+    return token
 
 
 class SecretRedactor:
@@ -38,9 +55,14 @@ class SecretRedactor:
         text = str(value)
         if len(text) >= MIN_SECRET_LENGTH and text not in self._secrets:
             self._secrets.append(text)
+            self._encoded.append(json.dumps(text, ensure_ascii=False)[1:-1])
+            # How Python quotes it in an exception's message (str and bytes repr), when that differs.
+            for quoted in (repr(text)[1:-1], repr(text.encode("utf-8"))[2:-1]):
+                if quoted != text and quoted not in self._secrets:
+                    self._secrets.append(quoted)
+                    self._encoded.append(json.dumps(quoted, ensure_ascii=False)[1:-1])
             # The longest first, so "Basic <value>" is replaced whole before "<value>".
             self._secrets.sort(key=len, reverse=True)
-            self._encoded.append(json.dumps(text, ensure_ascii=False)[1:-1])
 
     def add_basic(self, user, password):
         """Register the Basic value of ``user:password`` and the whole header value."""

@@ -18,6 +18,7 @@ from urllib.parse import urlunsplit
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import header_token
 from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import ApiClient
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, parse_absolute_url, redact_url
 
@@ -54,7 +55,8 @@ def server_client_from_params(params, warn, deadline=None):
     TLS settings are its own. The password or token is a secret of the client (scrubbed from its errors).
     """
     server_url = normalize_server_url(params["server_url"])
-    password, token = params.get("server_password"), params.get("server_token")
+    # A password goes into a Basic value as it is (it may end with a space); a token is a header's text.
+    password, token = params.get("server_password"), header_token(params.get("server_token") or "", "server_token")
     if bool(password) == bool(token):
         raise InvalidParameterError(
             "give exactly one of server_password (with server_username, HTTP Basic) and server_token (a personal access token)"

@@ -15,9 +15,10 @@ __metaclass__ = type
 import math
 import time
 import traceback
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._answers import (
+    EMPTY,
     MALFORMED,
     decode_json,
     describe_body,
@@ -30,13 +31,14 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline i
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     AtlassianError,
     DeadlineExceededError,
+    RefusedAnswerError,
     TransportError,
     UnexpectedResponseError,
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._http_session import new_session
 from ansible_collections.migrationops.atlassian.plugins.module_utils._reading import connection_refused, read_body, redirect_target, transport_error
 from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import SecretRedactor
-from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin, redact_url
+from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import redact_url, redirect_origin
 from ansible_collections.migrationops.atlassian.plugins.module_utils._version import USER_AGENT
 
 try:
@@ -176,15 +178,15 @@ class ApiClient:
                     decoded, problem = decode_json(content)
                     if isinstance(decoded, dict):
                         return decoded
-                    failure = UnexpectedResponseError(
-                        "expected a JSON object, got %s" % (json_kind(decoded) if problem is None else describe_body(response)[0]),
-                        endpoint=endpoint,
-                        status=status,
-                    )
+                    if problem is None:
+                        kind = json_kind(decoded)
+                    else:
+                        kind = problem if problem == EMPTY else describe_body(response, self.secrets.redact)[0]
+                    failure = UnexpectedResponseError("expected a JSON object, got %s" % kind, endpoint=endpoint, status=status)
                     if not idempotent or problem != MALFORMED:
                         raise failure
                 else:
-                    failure = error_for_response(response, endpoint, attempt)
+                    failure = error_for_response(response, endpoint, attempt, redact=self.secrets.redact)
                     if status == 401 and on_migration_api and self._bearer:
                         failure.hint = "The Migration API expects Basic authentication: %s" % BEARER_ON_MIGRATION_API
                     if status not in RETRYABLE_STATUS or (not idempotent and status != 429):
@@ -238,15 +240,22 @@ class ApiClient:
         budget = self._budget(endpoint)
         ends_at = self._clock() + budget
         self.requests_sent += 1
-        response = self.session.request(
-            method, url, params=params, json=body, auth=self._auth, timeout=budget, verify=self.verify, allow_redirects=False, stream=True
-        )
+        try:
+            response = self.session.request(
+                method, url, params=params, json=body, auth=self._auth, timeout=budget, verify=self.verify, allow_redirects=False, stream=True
+            )
+        except ValueError as exc:
+            if isinstance(exc, requests.exceptions.RequestException):
+                raise
+            # http.client's refusal of a header or URL quotes the value (a credential, maybe); requests
+            # also parses a redirect's Location while not following it.
+            raise AtlassianError("the request failed: Python refused a header value, the URL or a redirect's Location as unusable", endpoint=endpoint)
         if 300 <= response.status_code < 400:
             location = response.headers.get("Location")
             response.close()
-            raise UnexpectedResponseError(
+            raise RefusedAnswerError(
                 "the API answered with a redirect (HTTP %d) to %s: API calls follow no redirects, the credentials would go along"
-                % (response.status_code, origin(urljoin(url, location)) if location else "no Location"),
+                % (response.status_code, redirect_origin(url, location)),
                 endpoint=endpoint,
                 status=response.status_code,
             )
@@ -278,6 +287,9 @@ class ApiClient:
                 response = self.session.get(url, auth=NoAuth(), stream=True, timeout=budget, verify=self.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 raise transport_error(exc, endpoint, budget)
+            except ValueError:
+                # The message would quote the link, signature included.
+                raise UnexpectedResponseError("the download failed: Python refused the link or a redirect's Location as unusable", endpoint=endpoint)
             if response.status_code in (301, 302, 303, 307, 308):
                 location = response.headers.get("Location")
                 response.close()
@@ -289,7 +301,7 @@ class ApiClient:
                     read_body(response, self._clock, ends_at, budget, self.timeout, endpoint, MAX_ERROR_BYTES, refuse_over_cap=False)
                 except (requests.exceptions.RequestException, DeadlineExceededError):
                     response._content, response._content_consumed = b"", True  # pylint: disable=protected-access
-                error = error_for_response(response, endpoint, account_hints=False)
+                error = error_for_response(response, endpoint, account_hints=False, redact=self.secrets.redact)
                 response.close()
                 raise error
             return response

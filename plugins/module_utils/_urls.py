@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 
@@ -76,6 +76,16 @@ def origin(url):
     """scheme://host[:port] of a URL, lower-cased, for same-host checks."""
     parts = urlsplit(url)
     return "%s://%s" % (parts.scheme.lower(), parts.netloc.lower())
+
+
+def redirect_origin(url, location):
+    """Where a redirect from ``url`` points, for a message: its origin, or why there is none."""
+    if not location:
+        return "no Location"
+    try:
+        return origin(urljoin(url, location))
+    except ValueError:
+        return "an unparsable Location"
 
 
 def redact_url(url):

@@ -251,6 +251,48 @@ def test_bearer_token_without_email(simulator, run_tasks):
     assert {r["auth"] for r in sim.requests} == {"bearer"}
 
 
+def test_a_token_with_a_trailing_newline_is_sent_without_it_and_never_printed(simulator, run_tasks):
+    # A token read from a file or a pasted secret often ends with a newline; http.client would
+    # refuse the header and quote it whole in the error.
+    sim = simulator(scenario([task("chk-1", "check", check_tree())]))
+    env = connection_env(sim)
+    token = env["ATLASSIAN_API_TOKEN"]
+    del env["ATLASSIAN_EMAIL"]
+    env["ATLASSIAN_API_TOKEN"] = token + "\r\n"
+    run = run_tasks(
+        env,
+        [
+            {"name": "read", MODULE: {"job_id": JOB, "task_id": "chk-1"}},
+            {"name": "inner", MODULE: {"job_id": JOB, "task_id": "chk-1", "api_token": token[:8] + "\n" + token[8:]}},
+        ],
+        extra_args=["-vvv"],
+    )
+    assert run["read"]["status"] == "FINISHED" and {r["auth"] for r in sim.requests} == {"bearer"}
+    assert run["inner"]["failed"] and run["inner"]["msg"] == "api_token contains a line break or another control character; nothing was sent"
+    assert len(sim.requests) == 1
+    for text in (run.stdout, run.stderr, run.log, repr(run.results)):
+        assert token not in text and token[8:] not in text and token[:8] + "\\n" not in text
+
+
+def test_an_answer_nested_too_deeply_for_ansible_fails_with_a_message(simulator, run_tasks):
+    # Python's decoder takes 900 levels; ansible-core's encoder, deeper in the stack, does not.
+    sim = simulator(scenario([task("chk-1", "check", check_tree())]))
+    deep = '{"data": {"status": "FINISHED", "outcome": "SUCCESS", "extra": %s1%s}}' % ("[" * 900, "]" * 900)
+    sim.add_fault({"match": {"method": "GET", "path": "/status$"}, "kind": "json", "text": deep, "times": None})
+    run = run_tasks(connection_env(sim), [{"name": "read", MODULE: {"job_id": JOB, "task_id": "chk-1"}}])
+    assert run["read"]["failed"] and "nested too deeply" in run["read"]["msg"], run["read"]
+    assert "Traceback (most recent call last)" not in run.stdout + run.stderr
+
+
+def test_a_lone_surrogate_in_an_answer_does_not_lose_the_result(simulator, run_tasks):
+    sim = simulator(scenario([task("chk-1", "check", check_tree())]))
+    text = '{"data": {"status": "FINISHED", "outcome": "SUCCESS", "message": "caf\\u00e9 \\ud83d\\ude00 cut \\ud800 here"}}'
+    sim.add_fault({"match": {"method": "GET", "path": "/status$"}, "kind": "json", "text": text, "times": None})
+    run = run_tasks(connection_env(sim), [{"name": "read", MODULE: {"job_id": JOB, "task_id": "chk-1"}}])
+    assert not run["read"].get("failed"), run["read"]
+    assert run["read"]["message"] == "caf\u00e9 \U0001f600 cut \ufffd here"
+
+
 def test_bad_input_fails_before_any_request(simulator, run_tasks):
     sim = simulator(scenario([task("chk-1", "check", check_tree())]))
     env = connection_env(sim)

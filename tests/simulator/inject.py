@@ -15,6 +15,14 @@ REPLACING = ("status", "html", "redirect", "huge", "endless_cursor", "json")
 HUGE_CHUNK = 1024 * 1024
 
 
+class _VerbatimLocation(Response):
+    """A redirect whose Location goes out as given: werkzeug would rewrite it, and refuse an
+    unparsable one with a 500, which a hostile server does not send."""
+
+    def get_wsgi_headers(self, environ):
+        return self.headers.copy()
+
+
 def _retry_after(value):
     if isinstance(value, str) and value.startswith("http-date:"):
         return http_date(time.time() + float(value[len("http-date:") :]))
@@ -33,7 +41,7 @@ def _rate_limit_reset(value):
 def fault_response(fault):
     """The whole response of a replacing fault (see REPLACING); the service is never reached."""
     if fault["kind"] == "redirect":
-        return Response(b"", status=fault["status"], headers={"Location": fault["location"]})
+        return _VerbatimLocation(b"", status=fault["status"], headers={"Location": fault["location"]})
     if fault["kind"] == "huge":
         return _huge(fault["size_bytes"], fault["content_type"])
     if fault["kind"] == "json":

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import UnexpectedResponseError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import RefusedAnswerError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._pagination import iterate_pages, next_link, resolve_next
 
 BASE = "https://api.example.test/migrations/public/v1/jobs/j/tasks"
@@ -47,7 +47,7 @@ def test_bare_cursor_keeps_params():
     "target", ["https://evil.example.test/steal?cursor=1", "//evil.example.test/x?cursor=1", "http://api.example.test/x?cursor=1"]
 )
 def test_next_to_another_origin_refused(target):
-    with pytest.raises(UnexpectedResponseError) as info:
+    with pytest.raises(RefusedAnswerError) as info:
         resolve_next(BASE, None, target)
     assert "another host" in str(info.value)
 

@@ -8,7 +8,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import REDACTED, SecretRedactor, basic_value
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import REDACTED, SecretRedactor, basic_value, header_token
 
 TOKEN = "tok-1234567890abcdef"
 
@@ -80,3 +81,23 @@ def test_without_secrets_nothing_is_dumped_or_copied():
 
 def test_short_values_are_not_secrets():
     assert redactor("abc").redact_value({"message": "abc"}) == {"message": "abc"}
+
+
+def test_a_secret_quoted_by_python_in_an_exception_message_is_redacted():
+    secret = "tok-with\nnewline-123"
+    redactor_ = redactor(secret)
+    for text in ("Invalid header value b'Bearer %s'" % repr(secret.encode())[2:-1], "bad value %r" % secret):
+        assert secret.split("\n")[1] not in redactor_.redact(text), text
+    assert redactor_.redact_value({"msg": "value %r" % secret}) == {"msg": "value '%s'" % REDACTED}
+
+
+@pytest.mark.parametrize("value, token", [("tok-123456\n", "tok-123456"), ("\r\n  tok-123456 \t", "tok-123456"), ("a b", "a b")])
+def test_a_header_token_loses_surrounding_whitespace(value, token):
+    assert header_token(value, "api_token") == token
+
+
+@pytest.mark.parametrize("value", ["tok\n123456", "tok\x00123456", "tok\x7f123456", "tok\r123456"])
+def test_a_header_token_with_a_control_character_is_refused_without_quoting_it(value):
+    with pytest.raises(InvalidParameterError) as info:
+        header_token(value, "server_token")
+    assert str(info.value) == "server_token contains a line break or another control character; nothing was sent"

@@ -14,9 +14,12 @@ import requests
 from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy
 from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline import Deadline
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    AtlassianError,
     AuthenticationError,
     DeadlineExceededError,
+    TRANSIENT_ERRORS,
     RateLimitedError,
+    RefusedAnswerError,
     TransportError,
     UnexpectedResponseError,
 )
@@ -217,8 +220,9 @@ def test_odd_json_is_named_never_malformed(text, expected):
 def test_api_calls_follow_no_redirect(status):
     redirect = make_response(status, text="", headers={"Location": "https://evil.example:8443/steal?token=x"})
     client, session, dummy = make_client([redirect, make_response(body={"data": "evil"})])
-    with pytest.raises(UnexpectedResponseError) as info:
+    with pytest.raises(RefusedAnswerError) as info:
         client.get_json("/migrations/public/v1/jobs/j/tasks/t/status")
+    assert not isinstance(info.value, TRANSIENT_ERRORS)  # a wait ends at once
     assert len(session.calls) == 1
     assert "redirect (HTTP %d) to https://evil.example:8443" % status in str(info.value)
     assert "steal" not in str(info.value) and "token=x" not in str(info.value)
@@ -296,3 +300,40 @@ def test_basic_auth_gives_no_bearer_warning():
     client, dummy, dummy = make_client([make_response(body={})], warnings=warnings)
     client.get_json("/migrations/public/v1/jobs/j/tasks")
     assert warnings == []
+
+
+def test_an_unparsable_redirect_location_is_named_not_a_crash():
+    client, dummy, dummy = make_client([make_response(302, text="", headers={"Location": "http://[bad/x"})])
+    with pytest.raises(RefusedAnswerError, match="an unparsable Location"):
+        client.get_json("/x")
+    client, dummy, dummy = make_client([make_response(302, text="", headers={"Location": "http://[bad/x"})])
+    with pytest.raises(UnexpectedResponseError, match="redirected to an unparsable Location"):
+        client.open_download(LINK)
+
+
+def test_a_header_that_http_client_refuses_fails_without_quoting_it():
+    refusal = ValueError("Invalid header value b'Bearer %s\\n'" % TOKEN)
+    client, dummy, dummy = make_client([refusal])
+    with pytest.raises(AtlassianError) as info:
+        client.get_json("/x")
+    assert "the request failed: Python refused a header value" in str(info.value) and TOKEN not in str(info.value)
+    client, dummy, dummy = make_client([ValueError("URL can't contain control characters. %r" % LINK)])
+    with pytest.raises(UnexpectedResponseError) as info:
+        client.open_download(LINK)
+    assert "sig-abcdef" not in str(info.value)
+
+
+@pytest.mark.parametrize("offset", [150, 170, 190, 199])
+def test_a_non_json_error_body_cut_short_never_shows_part_of_a_secret(offset):
+    body = "x" * offset + " token " + TOKEN + " and more text after it"
+    client, dummy, dummy = make_client([make_response(400, text=body)])
+    with pytest.raises(AtlassianError) as info:
+        client.get_json("/x")
+    for length in range(6, len(TOKEN) + 1):
+        assert TOKEN[:length] not in str(info.value)
+
+
+def test_an_empty_success_answer_is_called_empty():
+    client, dummy, dummy = make_client([make_response(200, text="")], retries=0)
+    with pytest.raises(UnexpectedResponseError, match="expected a JSON object, got an empty answer"):
+        client.get_json("/x")
