@@ -38,6 +38,8 @@ options:
   api_token:
     description:
       - Atlassian API token of a site-admin or org-admin of the destination cloud site.
+      - Whitespace around it (the newline at the end of a token read from a file) is removed; a line
+        break or another control character inside it is refused before any request.
       - It never appears in results, warnings, errors or logs, at any verbosity, in any form (the
         token, the Basic value C(base64(email:api_token)) and the whole header value are scrubbed from
         every message, also when an error body echoes the C(Authorization) header).

@@ -29,6 +29,8 @@ options:
     description:
       - Password of O(server_username).
       - Exactly one of O(server_password) and O(server_token) is required.
+      - Whitespace around it is removed; a line break or another control character inside it is refused
+        before any request. O(server_password) is sent as given.
       - It never appears in results, warnings, errors or logs, at any verbosity.
       - If not set, the value of the E(ATLASSIAN_SERVER_PASSWORD) environment variable is used.
     type: str
@@ -36,6 +38,8 @@ options:
     description:
       - Personal access token of an administrator of the instance, sent in the C(Authorization) header as C(Bearer <token>).
       - Exactly one of O(server_password) and O(server_token) is required.
+      - Whitespace around it is removed; a line break or another control character inside it is refused
+        before any request. O(server_password) is sent as given.
       - It never appears in results, warnings, errors or logs, at any verbosity.
       - If not set, the value of the E(ATLASSIAN_SERVER_TOKEN) environment variable is used.
     type: str
