@@ -27,6 +27,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_api import normalize_trigger_inputs
 from ansible_collections.migrationops.atlassian.plugins.module_utils._journal import (
+    dest_path,
     journal_matches,
     journal_path,
     read_journal,
@@ -48,7 +49,11 @@ TRIGGER_INPUTS = ("product", "source_url", "destination_url")
 
 
 def validate_params(params):
-    """Normalised options, or InvalidParameterError naming the option. Sends nothing."""
+    """Normalised options, or InvalidParameterError naming the option. Sends nothing.
+
+    ``dest_path`` is where the report and the hidden files beside it go (``_journal.dest_path``);
+    ``dest`` stays as given, for the result.
+    """
     opts = dict(params)
     opts.update(normalize_trigger_inputs(params.get("product"), params.get("source_url"), params.get("destination_url")))
     for option in ("job_id", "dest"):
@@ -56,24 +61,18 @@ def validate_params(params):
             opts[option] = opts[option].strip()
             if not opts[option]:
                 raise InvalidParameterError("%s must not be empty" % option)
+    opts["dest_path"] = None
     if opts.get("dest") is not None:
-        if os.path.isdir(opts["dest"]):
-            raise InvalidParameterError("dest %s is a directory: give the path of the report file" % opts["dest"])
-        if not os.path.isdir(_directory(opts["dest"])):
-            raise InvalidParameterError("the directory of dest (%s) does not exist" % _directory(opts["dest"]))
+        opts["dest_path"] = dest_path(opts["dest"])
         # A FIFO or a device would block the checksum of an "existing report"; a link is followed.
-        refuse_non_regular(opts["dest"], "dest", follow=True)
-        refuse_non_regular(journal_path(opts["dest"]), "the ID mapping journal")
+        refuse_non_regular(opts["dest_path"], "dest", follow=True)
+        refuse_non_regular(journal_path(opts["dest_path"]), "the ID mapping journal")
     elif opts["wait"]:
         raise InvalidParameterError("dest is required when wait is true: the finished report is saved there (or set wait=false)")
     for option in ("wait_timeout", "wait_sleep"):
         if opts[option] < 0:
             raise InvalidParameterError("%s must be zero or more seconds, got %s" % (option, opts[option]))
     return opts
-
-
-def _directory(dest):
-    return os.path.dirname(os.path.abspath(dest))
 
 
 def _describe(values):
@@ -92,6 +91,7 @@ class IdMappingRun:
         self.start = clock()
         self.inputs = dict((name, self.opts.get(name)) for name in TRIGGER_INPUTS)
         self.retriggered = False
+        self.dest = self.opts["dest_path"]
         self.result = dict(job_id=None, status=None, triggered=False, dest=self.opts.get("dest"), size=None, sha256=None)
         self.result.update(timed_out=False, elapsed=0.0, polls=0, changed=False)
 
@@ -105,32 +105,47 @@ class IdMappingRun:
             raise
 
     def _run(self):
-        dest = self.opts["dest"]
+        dest = self.dest
         if dest is not None:
             self.files.check_attributes()
-        if dest is not None and os.path.exists(dest) and not self.opts["force"]:
+        if self._report_in_place():
             self._clean_stale_parts()
-            self.result["changed"] = self.files.apply_attributes(dest, False)
-            return self._finish()
-        if dest is not None and not os.access(_directory(dest), os.W_OK | os.X_OK):
-            raise InvalidParameterError("the directory of dest (%s) is not writable" % _directory(dest))
+            return self._keep_report()
+        if dest is not None and not self._directory_writable():
+            raise InvalidParameterError("the directory of dest (%s) is not writable" % os.path.dirname(dest))
         if dest is None or self.check_mode:
             return self._run_unlocked()
         lock = DestLock(dest).acquire()
         try:
-            remove_stale_parts(dest)
+            self._remove_leftovers()
+            # Another run may have installed the report between the check above and the lock.
+            if self._report_in_place():
+                return self._keep_report()
             return self._run_unlocked()
         finally:
             lock.release()
 
+    def _report_in_place(self):
+        return self.dest is not None and os.path.exists(self.dest) and not self.opts["force"]
+
+    def _keep_report(self):
+        self.result["changed"] = self.files.apply_attributes(self.dest, False)
+        return self._finish()
+
+    def _directory_writable(self):
+        return os.access(os.path.dirname(self.dest), os.W_OK | os.X_OK)
+
+    def _remove_leftovers(self):
+        remove_stale_parts(self.dest, [journal_path(self.dest)])
+
     def _clean_stale_parts(self):
-        """Remove what a killed run left for dest, unless a live run holds the lock (or in check mode)."""
-        if self.check_mode:
+        """Remove what a killed run left for dest, unless a live run holds the lock, in check mode, or where nothing can be removed."""
+        if self.check_mode or not self._directory_writable():
             return
-        lock = DestLock(self.opts["dest"])
+        lock = DestLock(self.dest)
         try:
             if lock.try_acquire():
-                remove_stale_parts(self.opts["dest"])
+                self._remove_leftovers()
         except LocalFileError as exc:
             self.warn("%s; temporary files of a killed run were not looked for" % exc)
         finally:
@@ -160,16 +175,16 @@ class IdMappingRun:
         """An explicit job_id, else the job of a matching journal beside dest (whose inputs then allow a retrigger)."""
         if self.opts.get("job_id"):
             return self.opts["job_id"]
-        if self.opts["dest"] is None:
+        if self.dest is None:
             return None
-        journal = read_journal(self.opts["dest"], self.warn)
+        journal = read_journal(self.dest, self.warn)
         if journal is None:
             return None
         if journal_matches(journal, *[self.inputs[name] for name in TRIGGER_INPUTS]):
             for name in TRIGGER_INPUTS:
                 self.inputs[name] = self.inputs[name] or journal[name]
             return journal["job_id"]
-        path = journal_path(self.opts["dest"])
+        path = journal_path(self.dest)
         self.warn("ignoring %s: its report job %s is for %s, not %s" % (path, journal["job_id"], _describe(journal), _describe(self.inputs)))
         return None
 
@@ -187,9 +202,9 @@ class IdMappingRun:
     def _trigger(self):
         job_id, status = self.api.trigger(*[self.inputs[name] for name in TRIGGER_INPUTS])
         self.result.update(job_id=job_id, status=status, triggered=True, changed=True)
-        if self.opts["dest"] is not None:
+        if self.dest is not None:
             try:
-                write_journal(self.opts["dest"], job_id, *[self.inputs[name] for name in TRIGGER_INPUTS])
+                write_journal(self.dest, job_id, *[self.inputs[name] for name in TRIGGER_INPUTS])
             except LocalFileError as exc:
                 self.warn("%s; an interrupted run will not resume report job %s" % (exc, job_id))
 
@@ -228,8 +243,8 @@ class IdMappingRun:
             self.retriggered = True
             self._trigger()
             return
-        if self.opts["dest"] is not None:
-            remove_journal(self.opts["dest"])
+        if self.dest is not None:
+            remove_journal(self.dest)
         raise OutcomeFailure("ID mapping report job %s %s; %s" % (job_id, what, why), self._finish(quiet=True))
 
     def _remaining(self):
@@ -269,10 +284,10 @@ class IdMappingRun:
         )
         if problem is not None:
             message += "; last problem: %s" % problem
-        raise OutcomeFailure(message + ". The job is kept in %s and the next run resumes it" % journal_path(self.opts["dest"]), result)
+        raise OutcomeFailure(message + ". The job is kept in %s and the next run resumes it" % journal_path(self.dest), result)
 
     def _wait_and_download(self):
-        downloader = FreshLinkDownloader(self.opts["dest"], self.warn, MAX_DOWNLOAD_ATTEMPTS, getattr(self.api, "deadline", None))
+        downloader = FreshLinkDownloader(self.dest, self.warn, MAX_DOWNLOAD_ATTEMPTS, getattr(self.api, "deadline", None))
         while self._wait_until_success():
             what = "ID mapping report job %s" % self.result["job_id"]
             try:
@@ -283,22 +298,21 @@ class IdMappingRun:
             return self._install(*fetched)
 
     def _install(self, temp, size, sha256):
-        dest = self.opts["dest"]
         try:
-            self.files.install(temp, dest)
+            self.files.install(temp, self.dest)
         finally:
             remove_quietly(temp)
+        # The job is done: a failure applying attributes must not leave it for a force run to resume.
+        remove_journal(self.dest)
         self.result.update(size=size, sha256=sha256, status="SUCCESS", changed=True)
-        self.result["changed"] = self.files.apply_attributes(dest, True)
-        remove_journal(dest)
+        self.result["changed"] = self.files.apply_attributes(self.dest, True)
 
     def _finish(self, quiet=False):
         """The result so far; ``size``/``sha256`` describe the file at dest when the run did not download one."""
         self.result["elapsed"] = round(self.clock() - self.start, 3)
-        dest = self.opts.get("dest")
-        if self.result["sha256"] is None and dest is not None and os.path.isfile(dest):
+        if self.result["sha256"] is None and self.dest is not None and os.path.isfile(self.dest):
             try:
-                self.result["size"], self.result["sha256"] = file_digest(dest)
+                self.result["size"], self.result["sha256"] = file_digest(self.dest)
             except LocalFileError:
                 if not quiet:
                     raise

@@ -9,6 +9,8 @@ killed controller) resumes that job instead of triggering a second one, and remo
 report is in place. A journal whose content cannot be used is ignored with a warning; something
 other than a regular file at its path (a FIFO, a device, a directory, a symbolic link: the module
 never creates one) is refused at once, without blocking on it.
+
+``dest_path`` says where the report goes, and refuses a name too long for these hidden files.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,10 +22,16 @@ import json
 import os
 import time
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import (
+    SAMPLE_TOKEN,
     LocalFileError,
     hidden_path,
+    json_temp_path,
+    lock_path,
+    name_max,
     open_regular,
+    part_path,
     remove_quietly,
     write_json_atomically,
 )
@@ -34,6 +42,45 @@ MAX_BYTES = 64 * 1024
 
 def journal_path(dest):
     return hidden_path(dest, ".idmapping.json")
+
+
+def _hidden_companions(dest):
+    """Every hidden file a run may create beside ``dest``, a temporary one with a sample name: all must fit NAME_MAX."""
+    journal = journal_path(dest)
+    return [lock_path(dest), part_path(dest, SAMPLE_TOKEN), journal, json_temp_path(journal, SAMPLE_TOKEN)]
+
+
+def dest_path(dest):
+    """Where the report for ``dest`` goes; InvalidParameterError when none can go there.
+
+    The directory is resolved once, as the kernel resolves it (links, ``..``), so the report and
+    every hidden file beside it share one directory, whatever a lexical reading of ``dest`` says.
+    """
+    directory, name = os.path.split(dest)
+    directory = directory or os.curdir
+    if name in ("", os.curdir, os.pardir):
+        raise InvalidParameterError("dest %s does not end with a file name: give the path of the report file" % dest)
+    # Asking the kernel: os.path would take "missing/.." for the current directory.
+    if not os.path.isdir(directory):
+        raise InvalidParameterError("the directory of dest (%s) does not exist" % directory)
+    path = os.path.join(os.path.realpath(directory), name)
+    if os.path.isdir(path):
+        raise InvalidParameterError("dest %s is a directory: give the path of the report file" % dest)
+    _refuse_long_name(path)
+    return path
+
+
+def _refuse_long_name(path):
+    """Refuse a name whose hidden companions would not fit the file system: each run would trigger a job, then fail."""
+    directory, name = os.path.split(path)
+    size = len(os.fsencode(name))
+    longer = max(len(os.fsencode(os.path.basename(companion))) for companion in _hidden_companions(path)) - size
+    limit = name_max(directory)
+    if size + longer > limit:
+        raise InvalidParameterError(
+            "the file name of dest is too long: %d bytes, at most %d fit in %s (the hidden files the module keeps beside "
+            "dest are named after it, up to %d bytes longer, and this file system allows %d)" % (size, limit - longer, directory, longer, limit)
+        )
 
 
 def utc_now():

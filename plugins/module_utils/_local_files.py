@@ -6,7 +6,8 @@
 Every run that may write ``dest`` holds ``.{basename}.lock`` (``flock``, exclusive, never waited
 for): a second run on the same ``dest`` fails at once instead of deleting the first one's
 temporary file. While it holds the lock, a run owns every ``.{basename}.<hex>.part`` there, so it
-removes those a killed run left behind. Files are opened without following a symbolic link and
+removes those a killed run left behind, and the temporary files of what it writes atomically
+there (``.{basename}.idmapping.json.<hex>.tmp``). Files are opened without following a symbolic link and
 without blocking, so a FIFO or a device planted at one of these paths is refused, never waited on.
 """
 
@@ -26,6 +27,10 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
 
 PART_SUFFIX = ".part"
 LOCK_SUFFIX = ".lock"
+JSON_TEMP_SUFFIX = ".tmp"
+TOKEN_BYTES = 4  # the random part of a temporary file's name: 8 hex digits
+SAMPLE_TOKEN = "0" * 2 * TOKEN_BYTES  # for the length of such a name
+DEFAULT_NAME_MAX = 255
 FILE_TYPES = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -57,7 +62,7 @@ def write_json_atomically(path, data):
     A reader sees the old file or the new one, never half of one. Raises the OSError, after
     removing the temporary file.
     """
-    temp = "%s.%s.tmp" % (path, binascii.hexlify(os.urandom(4)).decode("ascii"))
+    temp = json_temp_path(path, _token())
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -69,6 +74,33 @@ def write_json_atomically(path, data):
     except OSError:
         remove_quietly(temp)
         raise
+
+
+def json_temp_path(path, token):
+    """The temporary file through which write_json_atomically writes ``path``."""
+    return "%s.%s%s" % (path, token, JSON_TEMP_SUFFIX)
+
+
+def part_path(dest, token):
+    """A temporary download for ``dest``: ``.{basename}.{token}.part`` beside it."""
+    return hidden_path(dest, ".%s%s" % (token, PART_SUFFIX))
+
+
+def lock_path(dest):
+    return hidden_path(dest, LOCK_SUFFIX)
+
+
+def _token():
+    return binascii.hexlify(os.urandom(TOKEN_BYTES)).decode("ascii")
+
+
+def name_max(directory):
+    """The longest file name, in bytes, the file system of ``directory`` allows (255 when it does not say)."""
+    try:
+        limit = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return DEFAULT_NAME_MAX
+    return limit if limit > 0 else DEFAULT_NAME_MAX
 
 
 def describe_type(mode):
@@ -84,11 +116,12 @@ def hidden_path(dest, suffix):
     return os.path.join(directory, ".%s%s" % (basename, suffix))
 
 
-def open_regular(path, flags, what, mode=0o600):
+def open_regular(path, flags, what, mode=0o600, option="dest"):
     """A descriptor of the regular file at ``path``, opened without following a link or blocking.
 
-    Raises LocalFileError naming ``what`` when ``path`` is a symbolic link, a FIFO, a device, a
-    directory or a socket; any other failure (absent, permission denied) is the OSError itself.
+    Raises LocalFileError naming ``what`` (and the ``option`` to change) when ``path`` is a symbolic
+    link, a FIFO, a device, a directory or a socket; any other failure (absent, permission denied)
+    is the OSError itself.
     """
     try:
         fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), mode)
@@ -96,35 +129,44 @@ def open_regular(path, flags, what, mode=0o600):
         if exc.errno in (errno.ELOOP, errno.EMLINK):
             raise LocalFileError("%s %s is a symbolic link; the module never creates one there: remove it" % (what, path))
         if exc.errno in (errno.EISDIR, errno.ENXIO, errno.ENODEV):
-            refuse_non_regular(path, what)
+            refuse_non_regular(path, what, option=option)
         raise
     mode_found = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode_found):
         os.close(fd)
-        raise LocalFileError("%s %s is %s, not a regular file: remove it or choose another dest" % (what, path, describe_type(mode_found)))
+        raise LocalFileError(_not_regular(what, path, mode_found, option))
     return fd
 
 
-def refuse_non_regular(path, what, follow=False):
+def refuse_non_regular(path, what, follow=False, option="dest"):
     """Raise LocalFileError when something other than a regular file is at ``path`` (absent is fine)."""
     try:
         found = os.stat(path) if follow else os.lstat(path)
     except OSError:
         return
     if not stat.S_ISREG(found.st_mode):
-        raise LocalFileError("%s %s is %s, not a regular file: remove it or choose another dest" % (what, path, describe_type(found.st_mode)))
+        raise LocalFileError(_not_regular(what, path, found.st_mode, option))
+
+
+def _not_regular(what, path, mode, option):
+    return "%s %s is %s, not a regular file: remove it or choose another %s" % (what, path, describe_type(mode), option)
 
 
 def part_pattern(dest):
     """Names of the temporary files this module creates for ``dest``: ``.{basename}.{8 hex}.part``."""
-    return re.compile(r"^\.%s\.[0-9a-f]{8}%s$" % (re.escape(os.path.basename(dest)), re.escape(PART_SUFFIX)))
+    return re.compile(r"^\.%s\.[0-9a-f]{%d}%s$" % (re.escape(os.path.basename(dest)), 2 * TOKEN_BYTES, re.escape(PART_SUFFIX)))
+
+
+def json_temp_pattern(path):
+    """Names of the temporary files of write_json_atomically for ``path``: ``{basename}.{8 hex}.tmp``."""
+    return re.compile(r"^%s\.[0-9a-f]{%d}%s$" % (re.escape(os.path.basename(path)), 2 * TOKEN_BYTES, re.escape(JSON_TEMP_SUFFIX)))
 
 
 def create_part(dest):
     """(fd, path) of a new, empty, private (0600) temporary file in ``dest``'s directory."""
     directory = os.path.dirname(os.path.abspath(dest))
     while True:
-        path = hidden_path(dest, ".%s%s" % (binascii.hexlify(os.urandom(4)).decode("ascii"), PART_SUFFIX))
+        path = part_path(dest, _token())
         try:
             return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600), path
         except OSError as exc:
@@ -132,10 +174,14 @@ def create_part(dest):
                 raise LocalFileError("cannot create a temporary file in %s: %s" % (directory, exc.strerror or exc))
 
 
-def remove_stale_parts(dest):
-    """Remove the temporary files of ``dest`` (call it holding the lock: then no live run owns one)."""
+def remove_stale_parts(dest, json_paths=()):
+    """Remove the temporary files of ``dest`` (call it holding the lock: then no live run owns one).
+
+    ``json_paths``: files beside ``dest`` written with write_json_atomically, whose temporary files
+    a killed run may have left too.
+    """
     directory = os.path.dirname(os.path.abspath(dest))
-    pattern = part_pattern(dest)
+    patterns = [part_pattern(dest)] + [json_temp_pattern(path) for path in json_paths]
     removed = []
     try:
         names = os.listdir(directory)
@@ -143,7 +189,7 @@ def remove_stale_parts(dest):
         return removed
     for name in sorted(names):
         path = os.path.join(directory, name)
-        if pattern.match(name) and os.path.isfile(path) and not os.path.islink(path):
+        if any(pattern.match(name) for pattern in patterns) and os.path.isfile(path) and not os.path.islink(path):
             remove_quietly(path)
             removed.append(path)
     return removed
@@ -157,7 +203,7 @@ class DestLock:
     """
 
     def __init__(self, dest):
-        self.path = hidden_path(dest, LOCK_SUFFIX)
+        self.path = lock_path(dest)
         self.dest = dest
         self.fd = None
 

@@ -41,8 +41,9 @@ description:
     (C(flock) on C(.<name>.lock) beside O(dest), removed when the run ends) from reading the journal
     to installing the report. A second run on the same O(dest) fails at once, before any request,
     naming the process that holds it. Holding the lock, a run removes the temporary files
-    (C(.<name>.<hex>.part)) that a killed run left behind; so does a run that finds O(dest) in place,
-    when no live run holds the lock. The lock needs a local file system or one with working
+    (C(.<name>.<hex>.part), C(.<name>.idmapping.json.<hex>.tmp)) that a killed run left behind; so
+    does a run that finds O(dest) in place, when no live run holds the lock and its directory is
+    writable. The lock needs a local file system or one with working
     C(flock) (NFSv4 on Linux)."
   - "O(dest) may be a symbolic link to a regular file: it is followed to decide whether the report
     exists, for its checksum and for O(mode), O(owner) and O(group); a new report (O(force)) replaces
@@ -103,6 +104,12 @@ options:
   dest:
     description:
       - Path of the file the report is saved to. Its directory must exist and be writable.
+      - The directory is resolved once, symbolic links and C(..) as the system resolves them, and the
+        report and its hidden files (lock, journal, temporary files) all go in the directory found.
+        A path that ends in C(/) is refused.
+      - The hidden files are named after the report, up to 29 bytes longer, so its name may have at
+        most 29 bytes fewer than the file system allows (226 of the usual 255); a longer one is
+        refused before any request.
       - Required when O(wait=true), the default. With O(wait=false) it is optional; when set, the
         triggered job is remembered in the journal beside it, so a later run resumes it.
       - The report format is Atlassian's and is saved byte for byte (decoded when it was sent with a
@@ -375,7 +382,9 @@ class ReportFile:
             raise LocalFileError("cannot move the downloaded report into place at %s: %s" % (dest, exc))
 
     def apply_attributes(self, dest, changed):
-        file_args = self.module.load_file_common_arguments(self.module.params, path=dest)
+        # A link at dest is followed (as documented): Ansible would leave the mode and chown the link.
+        path = os.path.realpath(dest) if os.path.islink(dest) else dest
+        file_args = self.module.load_file_common_arguments(self.module.params, path=path)
         return self.module.set_fs_attributes_if_different(file_args, changed)
 
 

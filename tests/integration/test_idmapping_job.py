@@ -5,6 +5,7 @@
 import hashlib
 import json
 import os
+import shutil
 import stat
 
 import pytest
@@ -255,18 +256,21 @@ def test_check_mode_triggers_nothing_and_creates_nothing(simulator, run_tasks, r
         ({"destination_url": "https://"}, "destination_url"),
         ({"product": None, "destination_url": None}, "missing: product, destination_url"),
         ({"dest": "{missing}/jira.csv"}, "directory of dest"),
+        ({"dest": "{missing}/../jira.csv"}, "directory of dest"),
+        ({"dest": "{reports}/jira.csv/"}, "does not end with a file name"),
+        ({"dest": "{reports}/" + "r" * 240}, "too long"),
         ({"dest": None}, "dest is required"),
         ({"wait_timeout": -1}, "wait_timeout"),
     ],
-    ids=["product", "source-scheme", "destination-host", "missing", "dest-dir", "dest-required", "timeout"],
+    ids=["product", "source-scheme", "destination-host", "missing", "dest-dir", "dest-dotdot", "dest-slash", "dest-long", "dest-required", "timeout"],
 )
 def test_bad_input_fails_naming_the_option_before_any_request(simulator, run_tasks, reports, args, needle):
     sim = simulator("basic", overrides=idmapping())
     if args.get("dest"):
-        args = dict(args, dest=args["dest"].format(missing=reports / "missing"))
+        args = dict(args, dest=args["dest"].format(missing=reports / "missing", reports=reports))
     result = run_tasks(connection_env(sim), [task(reports / "jira.csv", **args)])["task0"]
     assert result["failed"] and needle in result["msg"]
-    assert calls(sim, "all") == []
+    assert calls(sim, "all") == [] and os.listdir(str(reports)) == []
 
 
 def test_large_report_is_streamed_with_flat_memory(simulator, run_tasks, reports, tmp_path):
@@ -358,3 +362,70 @@ def test_truncated_reports_are_refused_and_bad_attributes_send_nothing(simulator
     assert "owner 'no-such-user-xyz' is not a user" in attributes["task0"]["msg"]
     assert "mode 'rw-r--r--' is neither octal" in attributes["task1"]["msg"]
     assert calls(sim, "all") == [], "nothing may be requested"
+
+
+def test_a_link_at_dest_gets_mode_owner_and_group_on_its_target(simulator, run_tasks, reports):
+    # Before 0.2.1 mode was ignored for a link, and owner and group changed the link, not the report.
+    sim = simulator("basic", overrides=idmapping())
+    target = reports / "shared.csv"
+    target.write_bytes(b"old report\n")
+    os.chmod(str(target), 0o644)
+    dest = reports / "jira.csv"
+    os.symlink("shared.csv", str(dest))
+    link_owner = os.lstat(str(dest)).st_uid, os.lstat(str(dest)).st_gid
+    attributes = {"mode": "0600"}
+    if os.geteuid() == 0:
+        attributes.update(owner="65534", group="65534")
+    first, second = [run_tasks(connection_env(sim), [task(dest, **attributes)])["task0"] for dummy in range(2)]
+    assert not first.get("failed"), first.get("msg")
+    assert first["changed"] is True and second["changed"] is False and calls(sim, "all") == []
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and target.read_bytes() == b"old report\n"
+    if os.geteuid() == 0:
+        assert (target.stat().st_uid, target.stat().st_gid) == (65534, 65534)
+        assert (os.lstat(str(dest)).st_uid, os.lstat(str(dest)).st_gid) == link_owner
+
+
+def test_a_failure_applying_attributes_after_the_install_forgets_the_job(simulator, run_tasks, reports, tmp_path):
+    # Before 0.2.1 the journal stayed beside the installed report, and a later force run downloaded
+    # that old job's report again instead of generating a fresh one. This chattr fails as the real
+    # one does where the file system lacks the attribute (+C on ext4, +c on tmpfs).
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    chattr = fake_bin / "chattr"
+    chattr.write_text('#!/bin/sh\necho "chattr: Operation not supported while setting flags on $2" >&2\nexit 1\n')
+    chattr.chmod(0o755)
+    sim = simulator("basic", overrides=idmapping(job(), job()))
+    dest = reports / "jira.csv"
+    env = connection_env(sim, PATH=str(fake_bin) + os.pathsep + os.environ["PATH"])
+    first = run_tasks(env, [task(dest, attributes="+C")])["task0"]
+    assert first["failed"] and "chattr failed" in first["msg"]
+    assert os.listdir(str(reports)) == ["jira.csv"], "the report is in place: its job is forgotten"
+
+    second = run_tasks(connection_env(sim), [task(dest, force=True)])["task0"]
+    assert_downloaded(sim, second, dest)
+    assert second["triggered"] is True and sim.idmapping_trigger_count == 2 and len(set(polled_jobs(sim))) == 2
+
+
+def test_a_report_in_a_read_only_directory_is_kept_without_a_warning(simulator, run_tasks, reports, tmp_path):
+    # Before 0.2.1 every such run warned that it could not create the lock file to look for
+    # temporary files of a killed run, which it could not have removed anyway.
+    python = MODULE_PYTHON
+    if os.geteuid() == 0:
+        # root writes anywhere: run the module without its capabilities, as a plain user.
+        if not shutil.which("setpriv"):
+            pytest.skip("setpriv is needed to run the module without root's capabilities")
+        python = str(tmp_path / "python-without-capabilities")
+        with open(python, "w") as wrapper:
+            wrapper.write('#!/bin/sh\nexec setpriv --bounding-set=-all --inh-caps=-all -- %s "$@"\n' % MODULE_PYTHON)
+        os.chmod(python, 0o755)
+    sim = simulator("basic", overrides=idmapping())
+    dest = reports / "jira.csv"
+    dest.write_bytes(b"old report\n")
+    os.chmod(str(reports), 0o555)
+    try:
+        result = run_tasks(connection_env(sim), [task(dest)], play_vars={"ansible_python_interpreter": python})["task0"]
+    finally:
+        os.chmod(str(reports), 0o755)
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is False and not result.get("warnings") and calls(sim, "all") == []
+    assert os.listdir(str(reports)) == ["jira.csv"]

@@ -153,6 +153,19 @@ def test_stale_parts_of_this_dest_are_removed_and_nothing_else(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == sorted(kept)
 
 
+def test_stale_temporaries_of_files_written_atomically_beside_dest_are_removed_too(tmp_path):
+    # Before 0.2.1 a journal's temporary file left by a killed run stayed forever.
+    stale = [".report.csv.0123abcd.part", ".report.csv.idmapping.json.0123abcd.tmp"]
+    kept = [".report.csv.idmapping.json", ".report.csv.idmapping.json.0123abcd.tmp.x", ".report.csv.0123abcd.tmp", ".other.json.0123abcd.tmp"]
+    for name in stale + kept:
+        (tmp_path / name).write_text("x")
+    os.mkdir(str(tmp_path / ".report.csv.idmapping.json.ffffffff.tmp"))
+    kept.append(".report.csv.idmapping.json.ffffffff.tmp")
+    removed = remove_stale_parts(str(tmp_path / "report.csv"), [str(tmp_path / ".report.csv.idmapping.json")])
+    assert sorted(os.path.basename(p) for p in removed) == stale
+    assert sorted(os.listdir(str(tmp_path))) == sorted(kept)
+
+
 def test_stale_cleanup_tolerates_a_missing_directory(tmp_path):
     assert remove_stale_parts(str(tmp_path / "missing" / "r")) == []
 

@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fcntl
 import json
 import os
 import stat
@@ -43,7 +44,7 @@ def test_a_directory_or_symlink_as_state_path_is_refused(tmp_path):
     with pytest.raises(LocalFileError, match="not a regular file"):
         JobState(str(tmp_path / "dir")).read()
     os.symlink(str(tmp_path / "elsewhere.json"), str(tmp_path / "link.json"))
-    with pytest.raises(LocalFileError, match="not a regular file"):
+    with pytest.raises(LocalFileError, match="is a symbolic link"):
         JobState(str(tmp_path / "link.json")).read()
 
 
@@ -51,3 +52,72 @@ def test_a_state_path_in_a_missing_directory_fails_before_anything_is_sent(tmp_p
     with pytest.raises(LocalFileError, match="cannot create its lock file"):
         with JobState(str(tmp_path / "missing" / "job.json")).locked():
             pytest.fail("the lock must not be taken")
+
+
+def test_a_directory_as_state_path_is_refused_before_its_lock_file_is_created(tmp_path):
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(LocalFileError, match=r"state_path .* is a directory, not a regular file: remove it or choose another state_path"):
+        with JobState(str(tmp_path / "dir")).locked():
+            pytest.fail("the lock must not be taken")
+    assert sorted(os.listdir(str(tmp_path))) == ["dir"]
+
+
+def test_a_fifo_at_the_lock_path_is_refused_at_once_instead_of_blocking(tmp_path):
+    os.mkfifo(str(tmp_path / "job.json.lock"))
+    with pytest.raises(LocalFileError, match=r"lock file of state_path .* is a FIFO"):
+        with JobState(str(tmp_path / "job.json")).locked():
+            pytest.fail("the lock must not be taken")
+
+
+def test_a_symlink_at_the_lock_path_is_not_followed(tmp_path):
+    target = tmp_path / "outside" / "planted"
+    target.parent.mkdir()
+    os.symlink(str(target), str(tmp_path / "job.json.lock"))
+    with pytest.raises(LocalFileError, match="is a symbolic link"):
+        with JobState(str(tmp_path / "job.json")).locked():
+            pytest.fail("the lock must not be taken")
+    assert not target.exists()
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_a_lock_held_by_a_stuck_run_ends_the_wait_with_a_clear_error(tmp_path):
+    path = str(tmp_path / "job.json")
+    clock = FakeClock()
+    holder = os.open(path + ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(LocalFileError, match=r"another run has held .*job.json.lock for 600 s .*nothing was requested"):
+            with JobState(path, clock=clock, sleep=clock.sleep).locked():
+                pytest.fail("the lock must not be taken")
+    finally:
+        os.close(holder)
+    assert 600 <= clock.now < 601 and set(clock.sleeps) == {0.2}
+
+
+def test_a_lock_released_during_the_wait_is_taken(tmp_path):
+    path = str(tmp_path / "job.json")
+    holder = os.open(path + ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    clock = FakeClock()
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        if clock.now >= 1:
+            os.close(holder)
+
+    state = JobState(path, clock=clock, sleep=sleep)
+    with state.locked():
+        state.write("job-1", {"name": "Wave 1"})
+    assert state.read()["job_id"] == "job-1" and 1 <= clock.now < 2
