@@ -13,14 +13,13 @@ __metaclass__ = type
 
 import base64
 import json
-import re
+import unicodedata
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 
 REDACTED = "<redacted>"
 # Shorter values would mangle ordinary words (no_log has the same weakness).
 MIN_SECRET_LENGTH = 6
-CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
 
 
 def basic_value(user, password):
@@ -32,12 +31,16 @@ def header_token(value, option):
     """A token sent as ``Bearer <token>`` (or inside a Basic value), without surrounding whitespace.
 
     A token read from a file or pasted often ends with a newline; http.client would refuse the
-    header and quote its value in the error. A control character left inside is refused without
-    quoting the value.
+    header and quote its value in the error. Whitespace or a control or format character left
+    inside (no real token has one) is refused, naming its code point, never the value.
     """
     token = value.strip()
-    if CONTROL_CHARACTER.search(token):
-        raise InvalidParameterError("%s contains a line break or another control character; nothing was sent" % option)
+    for index, char in enumerate(token):
+        if char.isspace() or unicodedata.category(char).startswith("C"):
+            raise InvalidParameterError(
+                "%s contains whitespace or a control character (U+%04X at character %d): set the token alone; nothing was sent"
+                % (option, ord(char), index + 1)
+            )
     return token
 
 

@@ -42,10 +42,11 @@ SCENARIO = {
                         "finish": 6,
                         "children": {
                             "check": {"finish": 1},
-                            # read 1: not there yet (404); 2: PENDING; 3-5: IN_PROGRESS; 6: FINISHED
+                            # status read 1: not there yet (404), so read 2 is the root's (unfinished:
+                            # the level is still to come); 3: PENDING; 4-5: IN_PROGRESS; 6: FINISHED
                             "migrate": {
-                                "appear": 2,
-                                "start": 3,
+                                "appear": 3,
+                                "start": 4,
                                 "finish": 6,
                                 "outcome": "WARNING",
                                 "message": {"WARNING": "Migration completed with warnings."},
@@ -103,7 +104,8 @@ def test_events_on_each_change_until_finished(sim):
     assert last["finished"] is True and all(not event["finished"] for event in events[:-1])
     assert last["outcome"] == "WARNING"
     assert last["message"] == "Migration completed with warnings."
-    assert last["polls"] == 6
+    assert last["polls"] == 5 and [event["polls"] for event in events] == [1, 2, 3, 5]
+    assert [event["missing_levels"] for event in events] == [[], [], [], []]
     assert events[2]["percent"] is not None and events[2]["outcome"] is None
     for event in events:
         assert event["task_id"] == NEW_TASK  # the newest migrate task, found on the second page
@@ -113,6 +115,8 @@ def test_events_on_each_change_until_finished(sim):
     # the source read the status of the new task only, and every page of the task list
     statuses = [entry for entry in sim.requests if entry["path"].endswith("/status")]
     assert len(statuses) == 6 and all(NEW_TASK in entry["path"] for entry in statuses)
+    # the first poll found no level "migrate" and read the root, as the modules do
+    assert [entry["query"].get("level") for entry in statuses] == ["migrate", None, "migrate", "migrate", "migrate", "migrate"]
     assert all(entry["auth"] == "basic" for entry in sim.requests)
     assert sim.credentials["api_token"] not in json.dumps(events)
 

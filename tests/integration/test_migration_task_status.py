@@ -268,7 +268,7 @@ def test_a_token_with_a_trailing_newline_is_sent_without_it_and_never_printed(si
         extra_args=["-vvv"],
     )
     assert run["read"]["status"] == "FINISHED" and {r["auth"] for r in sim.requests} == {"bearer"}
-    assert run["inner"]["failed"] and run["inner"]["msg"] == "api_token contains a line break or another control character; nothing was sent"
+    assert run["inner"]["failed"] and run["inner"]["msg"].startswith("api_token contains whitespace or a control character (U+000A at character 9)")
     assert len(sim.requests) == 1
     for text in (run.stdout, run.stderr, run.log, repr(run.results)):
         assert token not in text and token[8:] not in text and token[:8] + "\\n" not in text

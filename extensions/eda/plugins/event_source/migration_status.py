@@ -3,13 +3,17 @@
 """Event-Driven Ansible source: the status of an Atlassian cloud migration task, as events.
 
 It talks to the API through the collection's own transport (module_utils ``ApiClient``,
-``MigrationApi``), so the modules' rules hold here too: bounded requests and answers, capped
-server waits, IDs encoded as one path segment, no redirects, credentials scrubbed from errors.
+``MigrationApi``) and polls as the modules poll (``TaskStatusWatcher.read``), so the modules' rules
+hold here too: bounded requests and answers, capped server waits, IDs encoded as one path segment,
+no redirects, credentials scrubbed from errors and events, statuses compared without case, and a
+terminal task root finishing every level.
 """
 
 import asyncio
 import importlib.machinery
 import importlib.util
+import logging
+import math
 import os
 import sys
 
@@ -34,11 +38,31 @@ def _register_collections_root(root):
 
 
 try:  # a test process or a checkout where the collections root is importable
-    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _http_session, _migration_api, _transport, _urls
+    from ansible_collections.migrationops.atlassian.plugins.module_utils import (
+        _deadline,
+        _errors,
+        _http_session,
+        _migration_api,
+        _secrets,
+        _status_tree,
+        _task_status,
+        _transport,
+        _urls,
+    )
 except ImportError:
     # <root>/ansible_collections/migrationops/atlassian/extensions/eda/plugins/event_source/<this file>
     _register_collections_root(os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
-    from ansible_collections.migrationops.atlassian.plugins.module_utils import _deadline, _errors, _http_session, _migration_api, _transport, _urls
+    from ansible_collections.migrationops.atlassian.plugins.module_utils import (
+        _deadline,
+        _errors,
+        _http_session,
+        _migration_api,
+        _secrets,
+        _status_tree,
+        _task_status,
+        _transport,
+        _urls,
+    )
 
 DOCUMENTATION = r"""
 ---
@@ -47,12 +71,21 @@ description:
   - Reads one level of a migration task's status tree (Atlassian Cloud Migration API) every
     O(interval) seconds and puts an event on the queue on the first read, on each change of the
     status or the outcome, and when the level is finished, after which the source ends.
+  - Statuses and outcomes are compared without regard to case and put in events in upper case.
   - A task or level not visible yet (the API is eventually consistent) is reported once with
-    status C(NOT_VISIBLE) and polled again. Rate limiting (HTTP 429), server errors, connection
-    errors and unexpected answers are retried as the collection's modules retry them (backoff,
-    C(Retry-After) and C(X-RateLimit-Reset) honoured, at most 300 s of sleeps per read), then at
-    the next poll; a server wait longer than that delays the next poll by at most 300 s. Authentication
-    errors (401, 403), other client errors and bad arguments end the source with an error.
+    status C(NOT_VISIBLE) and polled again. When the level is missing but the task's root is
+    C(FINISHED) (the service refuses a task by writing the root alone, with the reason as its
+    message), the level never comes, so the source emits the root's status, outcome and message as
+    its C(finished) event, with the level in C(missing_levels), and ends, as the modules do.
+  - Rate limiting (HTTP 429), server errors, connection errors and unexpected answers are retried
+    as the collection's modules retry them (backoff, C(Retry-After) and C(X-RateLimit-Reset)
+    honoured, at most 300 s of sleeps per read), then at the next poll; a server wait longer than
+    that delays the next poll by at most 300 s. A failure nobody foresaw is retried at the next
+    poll as well. Each failed poll is logged as one warning line, without a traceback and without
+    the credentials.
+  - What ends a module's wait ends the source with an error (one line, without the credentials),
+    authentication errors (401, 403), other client errors and answers the collection refuses
+    among them, and so do bad arguments.
   - The newest task of O(task_type) is the first one the task list gives (the API lists newest first).
   - The connection options fall back to the environment variables of the collection's modules,
     which the Atlassian credential type of extensions/awx/credential_type.yml injects.
@@ -66,7 +99,10 @@ options:
     type: str
     default: env ATLASSIAN_EMAIL
   api_token:
-    description: API token. Never put in an event.
+    description:
+      - API token. Never put in an event, a log line or an error.
+      - Whitespace around it (the newline of a file or a pasted secret) is removed; a token with
+        whitespace or a control character inside is refused.
     type: str
     required: true
     default: env ATLASSIAN_API_TOKEN
@@ -108,14 +144,16 @@ event:
     task_id: The task (resolved from O(task_type) when that was given).
     task_type: O(task_type) when given, else null.
     level: The level read, as a list.
-    status: C(PENDING), C(IN_PROGRESS), C(FINISHED), or C(NOT_VISIBLE) while the API does not show the task or level yet.
-    outcome: C(SUCCESS), C(WARNING), C(FAILED), C(SKIPPED) or null while unfinished.
-    message: The node's message or null.
-    percent: Progress percent when the API reports one, else null.
+    status: C(PENDING), C(IN_PROGRESS), C(FINISHED) (in upper case), or C(NOT_VISIBLE) while the API does not show the task or level yet.
+    outcome: C(SUCCESS), C(WARNING), C(FAILED), C(SKIPPED) (in upper case) or null while unfinished.
+    message: The node's message or null (any credential in it replaced by C(<redacted>)).
+    missing_levels: The level (comma form) in a list when it is missing under a FINISHED task root, whose status,
+      outcome and message the event then carries (a refused task); else empty.
+    percent: Progress percent when the API reports one (a finite number), else null.
     previous_status: The status of the previous event, null on the first.
     previous_outcome: The outcome of the previous event, null on the first.
     finished: True when the status is FINISHED.
-    polls: Status reads so far.
+    polls: Polls so far, failed ones included (a poll that finds the level missing reads the task's root as well).
 """
 
 EXAMPLES = r"""
@@ -150,6 +188,10 @@ EXAMPLES = r"""
 
 # A server's Retry-After beyond this delays the next poll by this much: the source keeps watching.
 MAX_SERVER_WAIT = 300.0
+# What a log line keeps of a failure's message.
+MAX_LOGGED = 1000
+
+LOGGER = logging.getLogger("migrationops.atlassian.migration_status")
 
 
 class MigrationStatusError(Exception):
@@ -168,7 +210,7 @@ def _settings(args):
     settings = {
         "api_url": args.get("api_url") or os.environ.get("ATLASSIAN_API_URL") or "https://api.atlassian.com",
         "email": args.get("email") or os.environ.get("ATLASSIAN_EMAIL") or None,
-        "api_token": args.get("api_token") or os.environ.get("ATLASSIAN_API_TOKEN"),
+        "api_token": _secrets.header_token(args.get("api_token") or os.environ.get("ATLASSIAN_API_TOKEN") or "", "api_token"),
         "job_id": args.get("job_id"),
         "task_id": args.get("task_id"),
         "task_type": args.get("task_type"),
@@ -200,15 +242,21 @@ def _settings(args):
 
 
 class _Reader:
-    """Blocking reads (run in a worker thread by main); each read is one call of a fresh ApiClient, as a module run is."""
+    """Blocking polls (run in a worker thread by main); each poll is one read of the modules'
+    TaskStatusWatcher through a fresh ApiClient, as a module run is."""
 
     def __init__(self, settings):
         self.settings = settings
         self.session = _http_session.new_session()
+        # Knows every form of the credentials; redacts events and log lines.
+        self.client = self._client()
+        self.watcher = _task_status.TaskStatusWatcher(
+            None, settings["job_id"], settings["level"], False, task_id=settings["task_id"], task_type=settings["task_type"]
+        )
 
-    def _api(self):
+    def _client(self):
         settings = self.settings
-        client = _transport.ApiClient(
+        return _transport.ApiClient(
             settings["api_url"],
             settings["api_token"],
             email=settings["email"],
@@ -217,30 +265,63 @@ class _Reader:
             timeout=settings["request_timeout"],
             session=self.session,
         )
-        return _migration_api.MigrationApi(client)
 
-    def newest_task(self, job_id, task_type):
-        """The task ID of the newest task of a type (the first listed, every page read), or None."""
-        try:
-            return str(self._api().newest_task(job_id, task_type)["taskId"])
-        except _errors.NotFoundError:
-            return None
+    @property
+    def task_id(self):
+        """The task, once given or resolved from the task type, else None."""
+        return None if self.watcher.task_id is None else str(self.watcher.task_id)
 
-    def status(self, job_id, task_id, level):
-        """The node at ``level``, or None while it is not visible."""
-        try:
-            return self._api().status_tree(job_id, task_id, level, False)
-        except _errors.NotFoundError:
-            return None
+    def read(self):
+        """One poll: a _task_status.Snapshot (not-visible and transient failures as its ``problem``)."""
+        self.watcher.api = _migration_api.MigrationApi(self._client())
+        return self.watcher.read()
+
+    def redact(self, value):
+        """``value`` (text or an event) without the credentials."""
+        return self.client.redact(value)
 
 
-def _snapshot(node):
+def _percent(node):
+    progress = _status_tree.progress(node)
+    percent = progress["percent"] if progress else None
+    if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not math.isfinite(percent):
+        return None
+    return percent
+
+
+def _state(snapshot):
+    """What the events say of a poll that read a node, or of one that found it not visible yet."""
+    node = snapshot.node
     if node is None:
-        return {"status": "NOT_VISIBLE", "outcome": None, "message": None, "percent": None}
-    details = node.get("progressDetails")
-    details = details if isinstance(details, dict) else {}
-    percent = details.get("percent") if details.get("isSupported") else None
-    return {"status": node.get("status"), "outcome": node.get("outcome"), "message": node.get("message"), "percent": percent}
+        return {"status": "NOT_VISIBLE", "outcome": None, "message": None, "percent": None, "missing_levels": [], "finished": False}
+    return {
+        "status": _status_tree.upper(node.get("status")),
+        "outcome": _status_tree.upper(node.get("outcome")),
+        "message": node.get("message"),
+        "percent": _percent(node),
+        "missing_levels": list(snapshot.missing_levels),
+        "finished": snapshot.finished(False),
+    }
+
+
+def _kind(previous, current):
+    """The event a poll's state gives after the previous event's, or None."""
+    if previous is None:
+        return "finished" if current["finished"] else "initial"
+    if current["finished"]:
+        return "finished"
+    if current["status"] != previous["status"]:
+        return "status_change"
+    if current["outcome"] != previous["outcome"]:
+        return "outcome_change"
+    return None
+
+
+def _describe_failure(reader, error):
+    """One line for the log: the failure's type and message, scrubbed of query strings and the credentials."""
+    text = str(error) if isinstance(error, _errors.AtlassianError) else "%s: %s" % (type(error).__name__, error)
+    text = reader.redact(_urls.scrub(text))
+    return text if len(text) <= MAX_LOGGED else text[:MAX_LOGGED] + "..."
 
 
 def _next_delay(interval, error):
@@ -255,52 +336,45 @@ async def main(queue, args):
     """Poll the task's status and put an event on ``queue`` for each change (see DOCUMENTATION)."""
     try:
         settings = _settings(args)
+        reader = _Reader(settings)
     except _errors.AtlassianError as exc:
-        raise MigrationStatusError(str(exc))
-    reader = _Reader(settings)
-    task_id = settings["task_id"]
+        raise MigrationStatusError(str(exc)) from None
     previous = None
     polls = 0
     while True:
         delay = settings["interval"]
+        polls += 1
         try:
-            if not task_id:
-                task_id = await asyncio.to_thread(reader.newest_task, settings["job_id"], settings["task_type"])
-            node = None
-            if task_id:
-                node = await asyncio.to_thread(reader.status, settings["job_id"], task_id, settings["level"])
-                polls += 1
-            current = _snapshot(node)
-        except _errors.TRANSIENT_ERRORS as exc:
-            await asyncio.sleep(_next_delay(delay, exc))
+            snapshot = await asyncio.to_thread(reader.read)
+        except _errors.AtlassianError as exc:  # authentication, other client errors, bad arguments
+            raise MigrationStatusError(reader.redact(str(exc))) from None
+        except Exception as exc:  # pylint: disable=broad-except
+            # Not foreseen: this poll is lost, the source is not (no traceback, no secret).
+            LOGGER.warning("poll %d of job %s failed, polling again in %gs: %s", polls, settings["job_id"], delay, _describe_failure(reader, exc))
+            await asyncio.sleep(delay)
             continue
-        except _errors.AtlassianError as exc:
-            raise MigrationStatusError(str(exc))
-        kind = None
-        finished = current["status"] == "FINISHED"
-        if previous is None:
-            kind = "finished" if finished else "initial"
-        elif finished and previous["status"] != "FINISHED":
-            kind = "finished"
-        elif current["status"] != previous["status"]:
-            kind = "status_change"
-        elif current["outcome"] != previous["outcome"]:
-            kind = "outcome_change"
+        problem = snapshot.problem
+        if problem is not None and not isinstance(problem, _errors.NotVisibleYet):
+            delay = _next_delay(delay, problem)
+            LOGGER.warning("poll %d of job %s failed, polling again in %gs: %s", polls, settings["job_id"], delay, _describe_failure(reader, problem))
+            await asyncio.sleep(delay)
+            continue
+        current = _state(snapshot)
+        kind = _kind(previous, current)
         if kind:
             event = dict(current)
             event.update(
                 kind=kind,
                 job_id=settings["job_id"],
-                task_id=task_id,
+                task_id=reader.task_id,
                 task_type=settings["task_type"],
                 level=list(settings["level"]),
                 previous_status=previous["status"] if previous else None,
                 previous_outcome=previous["outcome"] if previous else None,
-                finished=finished,
                 polls=polls,
             )
-            await queue.put({"migration": event})
+            await queue.put({"migration": reader.redact(event)})
             previous = current
-        if finished:
+        if current["finished"]:
             return
         await asyncio.sleep(delay)
