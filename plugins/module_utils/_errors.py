@@ -88,7 +88,13 @@ class ServerError(AtlassianError):
 
 
 class TransportError(AtlassianError):
-    """No HTTP answer at all: refused, reset, timed out, TLS failure."""
+    """No HTTP answer at all: refused, reset, timed out, TLS failure.
+
+    ``request_sent`` is False when the request cannot have reached the service (refused, connect
+    timeout, TLS verification, no time left to send it): a POST that failed so did nothing.
+    """
+
+    request_sent = True
 
 
 class DeadlineExceededError(TransportError):
@@ -128,3 +134,10 @@ class OutcomeFailure(AtlassianError):
 
     def details(self):
         return {}
+
+
+def answer_lost(error):
+    """True when a failed POST may have been carried out: it reached the service, no usable answer came back."""
+    if isinstance(error, TransportError):
+        return error.request_sent
+    return isinstance(error, (ServerError, UnexpectedResponseError))

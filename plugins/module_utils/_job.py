@@ -15,6 +15,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     InvalidParameterError,
     NotFoundError,
     OutcomeFailure,
+    answer_lost,
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import normalize_site_url
 
@@ -59,7 +60,14 @@ def check_scope(product, scope, warn):
     if not isinstance(scope, dict) or not scope:
         raise InvalidParameterError("scope must be a non-empty mapping: the service refuses every task of a job with an empty scope")
     known = KNOWN_SCOPES[product]
-    for key in sorted(scope):
+    present = [key for key in scope if key in known]
+    if not present:
+        raise InvalidParameterError(
+            "scope has no key known for %s (known: %s), only %s: the service ignores unknown keys, so the job would have an "
+            "empty scope, and the instance refuses every task of a job with an empty scope"
+            % (product, ", ".join(sorted(known)), ", ".join(repr(key) for key in sorted(scope, key=str)))
+        )
+    for key in sorted(scope, key=str):
         value = scope[key]
         where = "scope.%s" % key
         if key not in known:
@@ -75,8 +83,20 @@ def check_scope(product, scope, warn):
                 _check_field(value[field], rule, "%s.%s" % (where, field))
             elif required:
                 raise InvalidParameterError("%s needs %s" % (where, field))
-        for field in sorted(set(value) - set(known[key])):
+        for field in sorted(set(value) - set(known[key]), key=str):
             warn("%s.%s is not a known field of %s; the service ignores unknown fields silently" % (where, field, where))
+    if not any(_selects(scope[key]) for key in present):
+        raise InvalidParameterError(
+            "scope names nothing to migrate (%s): no entry has includedKeys, includedTypes or mode ALL, which the instance "
+            "refuses as an empty scope" % ", ".join(sorted(present))
+        )
+
+
+def _selects(entry):
+    """Whether a known scope entry selects something (the instance's empty-scope rule, api-service-behaviour 2.4)."""
+    if entry.get("includedKeys") or entry.get("includedTypes"):
+        return True
+    return str(entry.get("mode") or "").upper() == "ALL"
 
 
 def build_definition(params, warn):
@@ -168,7 +188,12 @@ def ensure_job(api, definition, job_id, state, check_mode, warn):
             return dict(job_id=record["job_id"], definition=stored, created=False, changed=False)
     if check_mode:
         return dict(job_id=None, definition=definition, created=False, changed=True)
-    new_id, stored = api.create_job(definition)
+    try:
+        new_id, stored = api.create_job(definition)
+    except AtlassianError as exc:
+        if answer_lost(exc):
+            _may_have_created(exc, definition, state)
+        raise
     result = dict(job_id=new_id, definition=stored, created=True, changed=True)
     if state is not None:
         try:
@@ -177,3 +202,15 @@ def ensure_job(api, definition, job_id, state, check_mode, warn):
             exc.result.update(result)
             raise
     return result
+
+
+def _may_have_created(error, definition, state):
+    """The message of a create whose answer was lost: the job may exist, the API cannot list jobs, what to do."""
+    error.message = "%s; the job may have been created anyway (the request reached the service, its answer did not come back)" % error.message
+    recorded = " (state_path %s records nothing, so keep job_id set)" % state.path if state is not None else ""
+    how = (
+        "The API cannot list jobs, so this run cannot tell: look for a job named %r in the Cloud Migration Assistant "
+        "of the instance (its list of migrations). If it is there, set job_id to its ID to use it%s; if not, run again "
+        "to create one (when it was created after all, a re-run creates another job and that one is left unused)" % (definition.get("name"), recorded)
+    )
+    error.hint = "%s. %s" % (error.hint, how) if error.hint else how

@@ -49,24 +49,29 @@ def connection_refused(exc):
 
 def transport_error(exc, endpoint, timeout, retries=0):
     """A TransportError with a message that never quotes a URL's query string."""
+    sent = True
     if isinstance(exc, requests.exceptions.SSLError):
-        return TransportError(
+        error = TransportError(
             "TLS verification failed: %s" % scrub(exc),
             endpoint=endpoint,
             retries=retries,
             hint="For a private CA set ca_path (ATLASSIAN_CA_PATH) to its bundle; validate_certs=false disables verification",
         )
+        error.request_sent = False
+        return error
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        reason = "connection timed out after %ss" % timeout
+        reason, sent = "connection timed out after %ss" % timeout, False
     elif isinstance(exc, requests.exceptions.ReadTimeout):
         reason = "no answer within request_timeout (%ss)" % timeout
     elif connection_refused(exc):
-        reason = "connection refused"
+        reason, sent = "connection refused", False
     elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
         reason = "the connection broke while the answer was being received"
     else:
         reason = "connection failed (%s)" % scrub(exc)
-    return TransportError(reason, endpoint=endpoint, retries=retries)
+    error = TransportError(reason, endpoint=endpoint, retries=retries)
+    error.request_sent = sent
+    return error
 
 
 def _socket_of(response):

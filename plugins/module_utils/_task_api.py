@@ -26,12 +26,30 @@ class TaskApi:
             exc.message = "job %s does not exist (or is not visible yet): %s" % (job_id, exc.message)
             raise
 
-    def root_status(self, job_id, task_id):
-        """The root status of a task (``FINISHED``, ...), or None when it is not visible yet."""
+    def root(self, job_id, task_id):
+        """The root node of a task (``status``, ``outcome``, ``message``, no children), or None when it is not visible yet."""
         try:
-            return self.migration.status_tree(job_id, task_id, [], False).get("status")
+            node = self.migration.status_tree(job_id, task_id, [], False)
         except NotVisibleYet:
             return None
+        return dict((key, node.get(key)) for key in ("status", "outcome", "message"))
+
+    def written(self, job_id, task_id, task_type):
+        """Whether anything below the root of a task is visible: the checks of a check task are the
+        root's children; a migrate task has a ``check`` (or ``migrate``) level. In doubt, True."""
+        if task_type == "migrate":
+            for level in (["check"], ["migrate"]):
+                try:
+                    self.migration.status_tree(job_id, task_id, level, False)
+                    return True
+                except NotVisibleYet:
+                    pass
+            return False
+        try:
+            node = self.migration.status_tree(job_id, task_id, [], True)
+        except NotVisibleYet:
+            return True
+        return bool(node.get("children"))
 
     def create_task(self, job_id, body):
         path = "%s/jobs/%s/tasks" % (BASE_PATH, path_segment(job_id, "job_id"))
@@ -42,7 +60,8 @@ class TaskApi:
         return task_id
 
     def created_at(self, job_id, task_id):
-        """``createdAt`` of a task just created, or None when it is not readable yet (eventual consistency)."""
+        """``createdAt`` of a task just created, or None when it is not readable yet (eventual consistency).
+        Other failures are raised; ``ensure_task`` turns them into a warning."""
         path = "%s/jobs/%s/tasks/%s" % (BASE_PATH, path_segment(job_id, "job_id"), path_segment(task_id, "task_id"))
         try:
             return self.client.get_json(path).get("createdAt")

@@ -228,11 +228,13 @@ class ApiClient:
         """Seconds this request may take as a whole; DeadlineExceededError when none are left."""
         budget = self.deadline.bound(self.timeout)
         if budget <= 0:
-            raise DeadlineExceededError(
+            error = DeadlineExceededError(
                 "no time left for this request: the call's deadline (wait_timeout + request_timeout, %d s) has passed"
                 % math.ceil(self.deadline.seconds or 0),
                 endpoint=endpoint,
             )
+            error.request_sent = False
+            raise error
         return budget
 
     def _send(self, method, url, params, body, endpoint):

@@ -72,7 +72,7 @@ options:
       - "Checked before any request: Jira C(projects) (C(includedKeys), C(includedData)); Confluence
         C(spaces) (C(includedKeys), C(includedData) V(ALL) or V(ATTACHMENTS)), C(usersAndGroups)
         (C(mode) V(ALL) or V(REFERENCED)), C(apps) (C(includedKeys)) and C(globalEntities) (C(includedTypes)).
-        Other keys give a warning."
+        Other keys give a warning; a scope with none of these keys, or whose keys select nothing, fails (see the notes)."
     type: dict
     required: true
   job_id:
@@ -91,6 +91,14 @@ options:
     type: path
 notes:
   - The API documents no way to delete a job; a job that is no longer wanted is simply left unused.
+  - A scope without any key known for the product (only unknown keys, such as a misspelt C(project)),
+    or whose known keys select nothing (no C(includedKeys), C(includedTypes) or C(mode) V(ALL)), fails
+    before any request - the service would store an empty scope, and the instance refuses every
+    task of a job with an empty scope.
+  - When the answer to the creation is lost (a timeout, a broken connection or an HTTP 5xx after the
+    request was sent), the job may have been created anyway, and the API cannot list jobs to find it.
+    The run fails saying so. Look for a job of that O(name) in the Cloud Migration Assistant of the
+    instance; if it is there, set O(job_id) to its ID, otherwise run again to create one.
 seealso:
   - module: migrationops.atlassian.cma_cloud_site
   - module: migrationops.atlassian.migration_task

@@ -27,6 +27,24 @@ description:
   - The instance runs the tasks. It refuses a task of a job whose cloud site is not attached
     (M(migrationops.atlassian.cma_cloud_site)), whose server ID is not its own, or that already
     migrated, by finishing the task at once with outcome C(FAILED) and the reason as its message.
+notes:
+  - A task that the instance refused - only its root written, C(FINISHED) with outcome C(FAILED) -
+    ran nothing, so it is not reused. Once the cause is fixed (for example the site attached), a
+    re-run creates a fresh check task, or a fresh migrate task when every migrate task of the job
+    was refused; a warning names the refused task and its reason. The instance itself does not
+    count a refused migrate task as a migration.
+  - When a job has more than one migrate task, the oldest one that was not refused is returned.
+  - Nothing locks task creation across runs (the module runs on the target and keeps no state).
+    After creating a task the module reads the job's tasks again. When another run created a
+    task of the same type (for a check task, with the same options) at the same time, both runs
+    return the oldest one that was not refused, with a warning naming both tasks; the instance
+    runs one task per job at a time and refuses the other.
+  - When the answer to the creation is lost (a timeout, a broken connection, an HTTP 5xx), the
+    module looks for a task that appeared meanwhile and returns it, with a warning. If none is
+    visible, it fails saying that the task may have been created; a re-run finds it (without
+    O(force)).
+  - A failure to read the task again after creating it only warns; the result still has the
+    RV(task_id), with RV(created=true).
 author:
   - MigrationOps contributors (@migrationops)
 extends_documentation_fragment:

@@ -76,13 +76,35 @@ def test_each_refusal_of_the_instance_ends_a_check_level_wait_in_seconds(simulat
         "unattached": job_args(destination_url="https://other.atlassian.net"),
         "wrong_server_id": job_args(server_id="NOT-THIS-SERVER"),
         "app_keys": job_args(scope=dict(SCOPE, apps={"includedKeys": ["com.example.not.installed"]})),
-        "empty_scope": job_args(scope={"dashboards": {"mode": "REFERENCED"}}),
         "busy": job_args(),
         "migrated": job_args(),
     }
     tasks = []
     for name, args in cases.items():
         tasks.append({"name": name + "_job", JOB: args, "register": name + "_job"})
+    # migration_job refuses a scope without a known key before any request: the job is POSTed as it is
+    tasks.append(
+        {
+            "name": "empty_scope_post",
+            "register": "empty_scope_post",
+            "ansible.builtin.uri": {
+                "url": sim.url + "/migrations/public/v1/jobs",
+                "method": "POST",
+                "body_format": "json",
+                "body": {
+                    "name": "empty scope",
+                    "flow": "jira-onpremises-to-cloud",
+                    "source": {"serverId": SERVER_ID},
+                    "destination": {"url": CLOUD_URL},
+                    "scope": {"dashboards": {"mode": "REFERENCED"}},
+                },
+                "url_username": sim.credentials["email"],
+                "url_password": sim.credentials["api_token"],
+                "force_basic_auth": True,
+            },
+        }
+    )
+    tasks.append({"name": "empty_scope_job", "ansible.builtin.set_fact": {"empty_scope_job": {"job_id": "{{ empty_scope_post.json.jobId }}"}}})
     for name in ("unattached", "wrong_server_id", "app_keys", "empty_scope"):
         tasks.append({"name": name + "_task", TASK: {"job_id": "{{ %s_job.job_id }}" % name, "task_type": "migrate"}, "register": name + "_task"})
         tasks.append(refused_wait(name, "{{ %s_task.task_id }}" % name))

@@ -73,3 +73,35 @@ def test_job_rules_state_file_job_id_pacing_and_retries(simulator, run_tasks, tm
     assert reset["failed"] and reset["error"]["type"] == "TransportError" and not reset.get("job_id")
     # the job created by "create" was created once; the state and job_id runs only read it
     assert len(sim.state["jobs"]) == 3
+    # neither answer says whether the job was created: the message says it may have been, and how to go on
+    for name in ("not_retried_502", "not_retried_reset"):
+        assert "may have been created" in run[name]["msg"] and "set job_id" in run[name]["msg"], name
+
+
+def test_a_scope_of_unknown_keys_only_fails_before_any_request(simulator, run_tasks):
+    # the service ignores unknown keys: such a job has an empty scope, and the instance refuses every task of it
+    sim = simulator("flow")
+    run = run_tasks(
+        connection_env(sim),
+        [
+            {"name": "blank_key", MODULE: job_args(scope={"": {}})},
+            {"name": "typo", MODULE: job_args(scope={"project": {"includedKeys": ["ABC"]}})},
+        ],
+    )
+    assert run["blank_key"]["failed"] and "scope has no key known for JIRA" in run["blank_key"]["msg"]
+    assert run["typo"]["failed"] and "'project'" in run["typo"]["msg"] and "empty scope" in run["typo"]["msg"]
+    assert posts(sim, "/migrations/public/v1/jobs") == [] and sim.state["jobs"] == []
+
+
+def test_a_create_whose_answer_is_lost_says_the_job_may_exist(simulator, run_tasks, tmp_path):
+    # the service creates the job, its answer is cut; the API cannot list jobs, so the run cannot find it
+    sim = simulator("flow")
+    state = str(tmp_path / "job.json")
+    cut = {"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "truncate", "fraction": 0.3}
+    run = run_tasks(connection_env(sim), [fault_task(sim, "fault", cut), {"name": "create", MODULE: job_args(state_path=state)}])
+    create = run["create"]
+    assert create["failed"] and not create.get("job_id")
+    message = create["msg"]
+    assert "may have been created" in message and "Cloud Migration Assistant" in message and "'ACME Jira wave 1'" in message
+    assert "set job_id" in message and "run again" in message and state in message
+    assert len(sim.state["jobs"]) == 1

@@ -10,7 +10,15 @@ import copy
 import pytest
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError, NotFoundError, OutcomeFailure
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    InvalidParameterError,
+    NotFoundError,
+    OutcomeFailure,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+)
 from ansible_collections.migrationops.atlassian.plugins.module_utils._job import build_definition, differences, ensure_job
 
 SCOPE = {"projects": {"includedKeys": ["ABC", "OPS"], "includedData": "all"}}
@@ -27,8 +35,9 @@ def definition(**changes):
 
 
 class FakeJobApi:
-    def __init__(self, jobs=None, new_id="job-new"):
+    def __init__(self, jobs=None, new_id="job-new", post_error=None):
         self.jobs = dict(jobs or {})
+        self.post_error = post_error
         self.new_id = new_id
         self.created = []
         self.read = []
@@ -41,6 +50,8 @@ class FakeJobApi:
 
     def create_job(self, body):
         self.created.append(body)
+        if self.post_error is not None:
+            raise self.post_error
         self.jobs[self.new_id] = copy.deepcopy(body)
         return self.new_id, copy.deepcopy(body)
 
@@ -188,3 +199,61 @@ def test_a_job_created_but_not_recorded_is_named_in_the_failure():
     with pytest.raises(LocalFileError) as failure:
         ensure_job(FakeJobApi(), definition(), None, FakeState(fail_write=True), False, pytest.fail)
     assert failure.value.result["job_id"] == "job-new" and failure.value.result["created"] is True
+
+
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"scope": {"": {}}}, "scope has no key known for JIRA (known: projects)"),
+        ({"scope": {"project": {"includedKeys": ["ABC"]}}}, "'project'"),
+        ({"scope": {1: {}, "x": {}}}, "scope has no key known for JIRA"),
+        ({"product": "CONFLUENCE", "scope": {"space": {"includedKeys": ["ENG"]}}}, "known: apps, globalEntities, spaces, usersAndGroups"),
+        ({"product": "CONFLUENCE", "scope": {"usersAndGroups": {"mode": "REFERENCED"}}}, "scope names nothing to migrate"),
+    ],
+)
+def test_a_scope_the_service_would_see_as_empty_fails_before_any_request(changes, named):
+    # defect: a scope of unknown keys only created a job whose every task the instance refuses ("empty scope")
+    warnings = []
+    with pytest.raises(InvalidParameterError) as failure:
+        build_definition(params(**changes), warnings.append)
+    assert named in str(failure.value)
+    assert "empty scope" in str(failure.value)
+
+
+def test_a_confluence_scope_of_all_users_alone_is_something_to_migrate():
+    body = definition(product="CONFLUENCE", scope={"usersAndGroups": {"mode": "ALL"}})
+    assert body["scope"] == {"usersAndGroups": {"mode": "ALL"}}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransportError("no answer within request_timeout (30s)", endpoint="POST /migrations/public/v1/jobs"),
+        TransportError("the connection broke while the answer was being received"),
+        ServerError("Bad Gateway", status=502),
+        UnexpectedResponseError("the answer has no jobId"),
+    ],
+)
+def test_a_create_whose_answer_was_lost_says_the_job_may_exist_and_how_to_go_on(error):
+    state = FakeState()
+    with pytest.raises(type(error)) as failure:
+        ensure_job(FakeJobApi(post_error=error), definition(), None, state, False, lambda msg: None)
+    message = str(failure.value)
+    assert "may have been created" in message
+    assert "Cloud Migration Assistant" in message and "'Wave 1'" in message
+    assert "set job_id" in message and "run again" in message
+    assert state.written == []
+
+
+def refused():
+    """A refused connection, as the transport reports it: the request never went out."""
+    error = TransportError("connection refused")
+    error.request_sent = False
+    return error
+
+
+@pytest.mark.parametrize("error", [RateLimitedError("Too Many Requests", status=429), refused()])
+def test_a_create_the_service_cannot_have_acted_on_fails_as_it_is(error):
+    with pytest.raises(type(error)) as failure:
+        ensure_job(FakeJobApi(post_error=error), definition(), None, None, False, lambda msg: None)
+    assert "may have been created" not in str(failure.value)
