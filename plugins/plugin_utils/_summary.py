@@ -12,9 +12,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import posixpath
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.yaml import yaml_load
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import AtlassianError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._job import build_definition
 from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tree import level_label
 from ansible_collections.migrationops.atlassian.plugins.module_utils._task_status import gate_message
 from ansible_collections.migrationops.atlassian.plugins.plugin_utils._progress import hms
@@ -99,8 +104,26 @@ def missing_variables(values, steps):
     return missing
 
 
-def variable_problems(values, steps, heartbeat, wait_timeout, wait_sleep):
-    """What is wrong with the role's variables for these steps, one message each (none: all good)."""
+def job_definition(job):
+    """The body ``migration_job`` would send for a declaration (its own checks, so the role refuses
+    what the module would refuse), or raises AtlassianError naming the field."""
+    params = dict((key, (job or {}).get(key)) for key in ("name", "product", "flow", "server_id", "destination_url", "scope"))
+    return build_definition(params, lambda message: None)
+
+
+def job_problem(job):
+    """Why ``migration_job`` would refuse the declaration, or "" (unknown scope keys only warn, in the module)."""
+    try:
+        job_definition(job)
+    except AtlassianError as exc:
+        return "cloud_migration_job: %s" % (getattr(exc, "message", None) or exc)
+    return ""
+
+
+def variable_problems(values, steps, heartbeat, wait_timeout, wait_sleep, job=None):
+    """What is wrong with the role's variables for these steps, one message each (none: all good).
+    With the ``job`` step, the declaration ``job`` is checked as ``migration_job`` checks it, so a bad
+    one is refused before the ``attach`` step sends anything."""
     problems = []
     missing = missing_variables(values, steps)
     if missing:
@@ -113,6 +136,10 @@ def variable_problems(values, steps, heartbeat, wait_timeout, wait_sleep):
             "cloud_migration_heartbeat (%s) and cloud_migration_wait_timeout (%s) must be at least 1 second, "
             "cloud_migration_wait_sleep (%s) 0 or more" % (heartbeat, wait_timeout, wait_sleep)
         )
+    if "job" in (steps or []):
+        problem = job_problem(job)
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -131,6 +158,99 @@ def overridden_checks(override_checks, check_result):
             if name not in keys:
                 keys.append(name)
     return keys
+
+
+def override_problem(override_checks, check_result, job_id=None):
+    """Why the checks to override cannot be worked out before the migrate task is created, or "".
+
+    Named checks need nothing; the word ``excludable`` needs a finished read of the job's check task
+    (``check_result``, a ``migration_task_status`` result, possibly failed, or None)."""
+    if EXCLUDABLE not in _as_list(override_checks):
+        return ""
+    result = check_result or {}
+    if not result.get("task_id"):
+        why = "the check task of job %s could not be read: %s" % (job_id, result.get("msg") or "no check result")
+    elif not result.get("finished"):
+        why = "check task %s of job %s is not finished (%s)" % (
+            result["task_id"],
+            result.get("job_id") or job_id,
+            result.get("status") or "not visible",
+        )
+    else:
+        return ""
+    return (
+        "cloud_migration_override_checks asks for excludable (the failed checks of the check task whose details.excludable is true), "
+        "but the check step did not run in this play and %s. Run the check step (cloud_migration_steps with check, or "
+        "tasks_from: check) or name the checks to override; no migrate task was created" % why
+    )
+
+
+def check_mode_skip(check_mode, step, job_id, created_task=None):
+    """In check mode, why a step does not wait: the job or its task would be created (and was not), or ""."""
+    if not check_mode:
+        return ""
+    if _blank(job_id):
+        return "check mode: the migration job would be created, so the %s step has no task to wait for" % step
+    task = created_task or {}
+    if not task.get("skipped") and task.get("changed") and not task.get("task_id"):
+        return "check mode: the %s task would be created on job %s, so the %s step does not wait for it" % (
+            task.get("task_type") or step,
+            job_id,
+            step,
+        )
+    return ""
+
+
+def wave_dirs(host, host_vars, report_dir=None, state_dir=None):
+    """The report and state directories of one wave of the waves playbook: the host's own
+    cloud_migration_report_dir / cloud_migration_state_dir, else <report_dir>/<host> and
+    <state_dir>/<host> (the state under the report directory when ``state_dir`` is unset)."""
+    host_vars = host_vars or {}
+    report = host_vars.get("cloud_migration_report_dir") or (posixpath.join(report_dir, host) if not _blank(report_dir) else "")
+    state = host_vars.get("cloud_migration_state_dir") or (
+        posixpath.join(state_dir, host) if not _blank(state_dir) else host_vars.get("cloud_migration_report_dir") or report
+    )
+    return {"report_dir": report, "state_dir": state}
+
+
+def _names(hosts):
+    return hosts[0] if len(hosts) == 1 else "%s and %s" % (", ".join(hosts[:-1]), hosts[-1])
+
+
+def waves_problems(hostvars, hosts, state_dir=None, awx_job_id=None, report_dir=None):
+    """What would go wrong with these waves before any of them starts: ``errors`` (two waves
+    declaring the same job, each creating one; a state directory holding the AWX job ID, so a
+    relaunch creates every job again) and ``warnings`` (waves sharing a job name)."""
+    errors = []
+    warnings = []
+    by_definition = {}
+    by_name = {}
+    for host in hosts:
+        host_vars = (hostvars or {}).get(host) or {}
+        if host_vars.get("cloud_migration_job_id") or not host_vars.get("cloud_migration_job"):
+            continue
+        declared = job_declaration(host_vars.get("cloud_migration_job"))
+        try:
+            key = json.dumps(job_definition(declared), sort_keys=True)
+        except AtlassianError:
+            key = json.dumps(declared, sort_keys=True, default=str)  # the wave's own run names what is wrong
+        by_definition.setdefault(key, []).append(host)
+        by_name.setdefault(str(declared.get("name")), []).append(host)
+        job_id = "" if awx_job_id is None else str(awx_job_id).strip()
+        where = wave_dirs(host, host_vars, report_dir, state_dir)["state_dir"]
+        if job_id and job_id in str(where).split("/"):
+            errors.append(
+                "the state directory of %s (%s) holds the AWX job ID %s, so a relaunch would not find the jobs it created "
+                "and would create them again: set migration_waves_state_dir (or cloud_migration_state_dir) to a fixed path" % (host, where, job_id)
+            )
+    for key, same in by_definition.items():
+        if len(same) > 1:
+            name = json.loads(key).get("name")
+            errors.append("%s declare the same migration job (%s): each would create a job of its own" % (_names(same), name))
+    for name, same in by_name.items():
+        if len(same) > 1:
+            warnings.append("%s declare jobs of the same name (%s)" % (_names(same), name))
+    return {"errors": errors, "warnings": warnings}
 
 
 def _outcome(value):

@@ -34,7 +34,7 @@ class RoleRun:
 RESULT_LINE = re.compile(r'"msg": ("CLOUD_MIGRATION_RESULT (?:[^"\\]|\\.)*")')
 
 
-def run_role(tmp_path, sim, role_vars, tasks_from=None, name="run", env=None):
+def run_role(tmp_path, sim, role_vars, tasks_from=None, name="run", env=None, extra_args=()):
     """Include the role with ``role_vars``; the run carries the ``cloud_migration_result`` fact.
 
     The fact is printed by a debug task (cheaper than writing a file, and never a change).
@@ -63,7 +63,7 @@ def run_role(tmp_path, sim, role_vars, tasks_from=None, name="run", env=None):
             }
         ],
     }
-    proc = run_playbook(workdir, [play], env=env if env is not None else connection_env(sim))
+    proc = run_playbook(workdir, [play], env=env if env is not None else connection_env(sim), extra_args=extra_args)
     found = RESULT_LINE.search(proc.stdout)
     if not found:
         raise AssertionError("playbook did not finish:\n%s\n%s" % (proc.stdout[-4000:], proc.stderr[-4000:]))
@@ -279,6 +279,15 @@ def test_variables_are_validated_before_any_request(simulator, tmp_path):
         "bad_outcome": ({"cloud_migration_job_id": JOB, "cloud_migration_fail_on_check_outcomes": ["BROKEN"]}, None),
         "entry_point_required": ({}, "check"),
         "zero_heartbeat": ({"cloud_migration_job_id": JOB, "cloud_migration_steps": ["check"], "cloud_migration_heartbeat": 0}, None),
+        # a declaration the job step would refuse: refused before the attach step sends anything
+        "bad_job": (
+            {
+                "cloud_migration_server_url": sim.url + "/jira",
+                "cloud_migration_job": job_args(scope={"projects": {"includedData": "all"}}),
+                "cloud_migration_state_dir": str(tmp_path / "state"),
+            },
+            None,
+        ),
     }
     tasks = []
     for name, (role_vars, tasks_from) in cases.items():
@@ -302,7 +311,7 @@ def test_variables_are_validated_before_any_request(simulator, tmp_path):
         "vars": {"ansible_python_interpreter": MODULE_PYTHON},
         "tasks": tasks,
     }
-    proc = run_playbook(tmp_path, [play], env=connection_env(sim))
+    proc = run_playbook(tmp_path, [play], env=server_env(sim))
     messages = json.loads(results.read_text())
     expected = {
         "missing_for_step": "unset or empty: cloud_migration_product, cloud_migration_source_url, cloud_migration_destination_url, "
@@ -312,6 +321,7 @@ def test_variables_are_validated_before_any_request(simulator, tmp_path):
         "bad_outcome": "cloud_migration_fail_on_check_outcomes",
         "entry_point_required": "cloud_migration_job_id",
         "zero_heartbeat": "must be at least 1 second",
+        "bad_job": "cloud_migration_job: scope.projects needs includedKeys",
     }
     for name, fragment in expected.items():
         assert fragment in messages[name], (name, messages[name])
@@ -393,3 +403,129 @@ def test_directories_are_checked_before_the_first_request_and_a_summary_failure_
     assert gated.rc != 0
     assert "the summary in %s was not written" % out in gated.stdout
     assert re.search(r'fatal: \[localhost\]: FAILED! => \{"changed": false, "msg": "task 00000132-0319-a3cb-a391-52d37934f001', gated.stdout)
+
+
+def declared_vars(tmp_path, env, **extra):
+    """A declared migration of the flow scenario, fast: attach, job (recorded in tmp_path/state), checks."""
+    values = {
+        "cloud_migration_server_url": env["ATLASSIAN_SERVER_URL"],
+        "cloud_migration_job": job_args(),
+        "cloud_migration_state_dir": str(tmp_path / "state"),
+        "cloud_migration_heartbeat": 2,
+        "cloud_migration_wait_sleep": 0,
+        "cloud_migration_wait_timeout": 60,
+    }
+    values.update(extra)
+    return values
+
+
+def migrate_options(sim, job_id):
+    return [task.payload for task in sim.app.migration.tasks_newest_first(job_id) if task.type == "migrate"]
+
+
+def test_explicit_overrides_reach_the_migrate_task_when_the_check_step_ran_in_another_play(simulator, tmp_path):
+    sim = simulator("flow")
+    env = server_env(sim)
+    gate = run_role(tmp_path, sim, declared_vars(tmp_path, env, cloud_migration_override_checks=["excludable"]), name="gate", env=env)
+    assert gate.rc == 0, gate.stdout[-3000:]
+    job_id = gate.result["job_id"]
+    # the migrate entry point alone, as the "migrate" node of an AWX workflow runs it
+    migrate_vars = {
+        "cloud_migration_job_id": job_id,
+        "cloud_migration_start_migration": True,
+        "cloud_migration_override_checks": ["AnonPermission"],
+        "cloud_migration_wait_for_apps": False,
+        "cloud_migration_heartbeat": 2,
+        "cloud_migration_wait_sleep": 0,
+        "cloud_migration_wait_timeout": 60,
+    }
+    run = run_role(tmp_path, sim, migrate_vars, tasks_from="migrate", name="migrate", env=env)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert migrate_options(sim, job_id) == [{"checkTypes": {"excludeKeys": ["AnonPermission"]}}]
+    assert run.result["migrate"]["finished"] and run.result["migrate"]["outcome"] == "SUCCESS"
+
+
+def test_the_word_excludable_without_the_check_step_reads_the_check_task_or_fails_before_creating(simulator, tmp_path):
+    sim = simulator("flow", overrides={"rate_limits": {"create_per_window": 100}})
+    env = server_env(sim)
+    # the job only: no check task yet
+    made = run_role(tmp_path, sim, declared_vars(tmp_path, env, cloud_migration_steps=["attach", "job"]), name="made", env=env)
+    assert made.rc == 0, made.stdout[-3000:]
+    job_id = made.result["job_id"]
+    migrate_vars = {
+        "cloud_migration_job_id": job_id,
+        "cloud_migration_steps": ["migrate"],
+        "cloud_migration_start_migration": True,
+        "cloud_migration_override_checks": ["excludable"],
+        "cloud_migration_wait_for_apps": False,
+        "cloud_migration_heartbeat": 2,
+        "cloud_migration_wait_sleep": 0,
+        "cloud_migration_wait_timeout": 60,
+    }
+    sim.clear_log()
+    refused = run_role(tmp_path, sim, migrate_vars, name="refused", env=env)
+    assert refused.rc != 0
+    assert "cloud_migration_override_checks asks for excludable" in refused.stdout, refused.stdout[-3000:]
+    assert "job %s has no check task" % job_id in refused.stdout
+    assert posts(sim, "/tasks") == [] and migrate_options(sim, job_id) == []
+    # the checks run in their own play, then the migrate step alone overrides their excludable failures
+    checked = run_role(
+        tmp_path,
+        sim,
+        dict(migrate_vars, cloud_migration_steps=["check"], cloud_migration_run_checks=True),
+        name="checked",
+        env=env,
+    )
+    assert checked.rc == 0, checked.stdout[-3000:]
+    run = run_role(tmp_path, sim, migrate_vars, name="migrate", env=env)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert migrate_options(sim, job_id) == [{"checkTypes": {"excludeKeys": ["AnonPermission"]}}]
+    assert run.result["migrate"]["outcome"] == "SUCCESS"
+
+
+def test_a_rerun_after_a_run_stopped_before_the_check_task_creates_it(simulator, tmp_path):
+    sim = simulator("flow")
+    env = server_env(sim)
+    role_vars = declared_vars(tmp_path, env, cloud_migration_override_checks=["excludable"], cloud_migration_wait_timeout=8)
+    # the job is created and recorded; the check task's POST gets a 503 (not retried: it may have acted)
+    sim.add_fault({"match": {"method": "POST", "path": "/tasks$"}, "kind": "status", "status": 503, "times": 1})
+    first = run_role(tmp_path, sim, role_vars, name="first", env=env)
+    assert first.rc != 0 and first.result["job"]["created"]
+    job_id = first.result["job_id"]
+    assert sim.app.migration.tasks_newest_first(job_id) == []
+    sim.clear_log()
+    again = run_role(tmp_path, sim, role_vars, name="again", env=env)
+    assert again.rc == 0, again.stdout[-3000:]
+    assert again.result["job"]["created"] is False and again.result["job_id"] == job_id
+    assert len(posts(sim, "/tasks")) == 1 and again.result["check"]["outcome"] == "FAILED"
+    # and once it exists, a re-run reuses it
+    sim.clear_log()
+    third = run_role(tmp_path, sim, role_vars, name="third", env=env)
+    assert third.rc == 0 and posts(sim, "/tasks") == [] and third.result["check_task_id"] == again.result["check_task_id"]
+
+
+def test_check_mode_does_not_wait_for_what_it_would_create(simulator, tmp_path):
+    sim = simulator("flow")
+    env = server_env(sim)
+    role_vars = declared_vars(
+        tmp_path,
+        env,
+        cloud_migration_override_checks=["excludable"],
+        cloud_migration_steps=["attach", "job", "check", "migrate"],
+        cloud_migration_wait_timeout=30,
+    )
+    # nothing exists: the job would be created, so there is no check task to wait for
+    dry = run_role(tmp_path, sim, dict(role_vars, cloud_migration_start_migration=True), name="dry", env=env, extra_args=["--check"])
+    assert dry.rc == 0, dry.stdout[-3000:]
+    assert "check mode: the migration job would be created" in dry.stdout
+    assert [r for r in api_requests(sim) if r["method"] != "GET"] == []
+    assert "check" not in dry.result and "migrate" not in dry.result
+    # the job and its check task exist: the migrate task would be created, so there is nothing to wait for
+    gate = run_role(tmp_path, sim, role_vars, name="gate", env=env)
+    assert gate.rc == 0, gate.stdout[-3000:]
+    sim.clear_log()
+    dry = run_role(tmp_path, sim, dict(role_vars, cloud_migration_start_migration=True), name="dry-migrate", env=env, extra_args=["--check"])
+    assert dry.rc == 0, dry.stdout[-3000:]
+    assert "check mode: the migrate task would be created on job %s" % gate.result["job_id"] in dry.stdout
+    assert [r for r in api_requests(sim) if r["method"] != "GET"] == []
+    assert dry.result["check"]["outcome"] == "FAILED" and "migrate" not in dry.result

@@ -78,3 +78,60 @@ def test_three_waves_run_in_parallel_each_with_its_files_and_one_table(simulator
     assert "| wave2 | `%s` | attach, job, check, migrate | PASSED |" % table["hosts"][1]["job_id"] in waves_md
     for host in WAVES:
         assert "%s: migrate: FINISHED" % host in proc.stdout
+
+
+def job_only_inventory(workdir, declarations):
+    """Waves that only ensure their jobs (no task, nothing attached): what a relaunch must not create twice."""
+    hosts = {}
+    for host, name in declarations.items():
+        hosts[host] = {
+            "cloud_migration_job": {
+                "name": name,
+                "product": "JIRA",
+                "server_id": SERVER_ID,
+                "destination_url": CLOUD_URL,
+                "scope": {"projects": {"includedKeys": ["ABC"], "includedData": "all"}},
+            }
+        }
+    group_vars = {"ansible_connection": "local", "ansible_python_interpreter": MODULE_PYTHON, "cloud_migration_steps": ["job"]}
+    path = workdir / "waves.yml"
+    path.write_text(yaml.safe_dump({"migrations": {"hosts": hosts, "vars": group_vars}}))
+    return path
+
+
+def job_posts(sim):
+    return [r for r in sim.requests if r["method"] == "POST" and r["path"].endswith("/jobs")]
+
+
+def test_awx_relaunches_with_a_report_dir_per_job_reuse_the_jobs_of_a_stable_state_dir(simulator, tmp_path):
+    sim = simulator("flow")
+    env = server_env(sim)
+    inventory_path = job_only_inventory(tmp_path, {"wave1": "ACME wave 1"})
+    state = tmp_path / "state"
+    runs = []
+    for awx_job_id in ("101", "102"):
+        args = ["migrationops.atlassian.waves", "-i", str(inventory_path), "-e", "awx_job_id=%s" % awx_job_id]
+        args += ["-e", "migration_waves_report_dir=%s" % (tmp_path / "out" / awx_job_id), "-e", "migration_waves_state_dir=%s" % state]
+        runs.append(run_ansible_playbook(tmp_path, args, env=env))
+        assert runs[-1].returncode == 0, runs[-1].stdout[-3000:]
+    assert len(job_posts(sim)) == 1 and (state / "wave1" / "migration-job.json").exists()
+    tables = [json.loads((tmp_path / "out" / n / "waves.json").read_text()) for n in ("101", "102")]
+    assert tables[0]["hosts"][0]["job_id"] == tables[1]["hosts"][0]["job_id"]
+    assert tables[1]["hosts"][0]["summary"] == str(tmp_path / "out" / "102" / "wave1" / "summary.md")
+    # the state under a report directory named after the AWX job: refused before anything is sent
+    sim.clear_log()
+    args = ["migrationops.atlassian.waves", "-i", str(inventory_path), "-e", "awx_job_id=103"]
+    refused = run_ansible_playbook(tmp_path, args + ["-e", "migration_waves_report_dir=%s" % (tmp_path / "out" / "103")], env=env)
+    assert refused.returncode != 0
+    assert "holds the AWX job ID 103" in refused.stdout and "migration_waves_state_dir" in refused.stdout, refused.stdout[-3000:]
+    assert [r for r in sim.requests if not r["path"].startswith("/_sim/")] == []
+
+
+def test_two_waves_declaring_the_same_job_are_refused_before_any_request(simulator, tmp_path):
+    sim = simulator("flow")
+    inventory_path = job_only_inventory(tmp_path, {"wave1": "ACME wave 1", "wave1b": "ACME wave 1"})
+    args = ["migrationops.atlassian.waves", "-i", str(inventory_path), "-e", "migration_waves_report_dir=%s" % (tmp_path / "out")]
+    proc = run_ansible_playbook(tmp_path, args, env=server_env(sim))
+    assert proc.returncode != 0
+    assert "wave1 and wave1b declare the same migration job (ACME wave 1)" in proc.stdout, proc.stdout[-3000:]
+    assert [r for r in sim.requests if not r["path"].startswith("/_sim/")] == []

@@ -16,9 +16,13 @@ from ansible_collections.migrationops.atlassian.plugins.plugin_utils._summary im
     gate_failure,
     job_declaration,
     missing_variables,
+    check_mode_skip,
     overridden_checks,
+    override_problem,
     plan_steps,
     timeout_failure,
+    variable_problems,
+    waves_problems,
 )
 
 ALL = ["attach", "job", "check", "migrate", "idmapping"]
@@ -175,3 +179,79 @@ def test_job_declaration_accepts_a_mapping_or_the_json_text_an_awx_survey_sends(
 def test_job_declaration_refuses_text_that_is_not_a_mapping(text):
     with pytest.raises(AnsibleFilterError, match="cloud_migration_job"):
         job_declaration(text)
+
+
+def test_the_word_excludable_needs_a_finished_check_result():
+    finished = check_result(node("AnonPermission", "FAILED", True))
+    assert override_problem(["AnonPermission"], None, "j1") == ""  # named checks need no check result
+    assert override_problem(["excludable"], finished, "j1") == ""
+    missing = override_problem("excludable", {"changed": False, "task_id": None, "msg": "job j1 has no check task (among 0 tasks)"}, "j1")
+    assert missing.startswith("cloud_migration_override_checks asks for excludable")
+    assert "job j1 has no check task (among 0 tasks)" in missing and "no migrate task was created" in missing
+    running = override_problem(["excludable"], dict(finished, finished=False, status="IN_PROGRESS"), "j1")
+    assert "check task t1 of job j1 is not finished (IN_PROGRESS)" in running
+    assert "could not be read" in override_problem(["excludable"], None, "j1")
+
+
+def job(**changes):
+    declared = {
+        "name": "wave 1",
+        "product": "jira",
+        "server_id": "SRV-1",
+        "destination_url": "https://acme.atlassian.net/",
+        "scope": {"projects": {"includedKeys": ["ABC"], "includedData": "all"}},
+    }
+    declared.update(changes)
+    return declared
+
+
+def test_variable_problems_check_the_declared_job_before_any_request():
+    values = {"cloud_migration_state_dir": "/s", "cloud_migration_server_url": "https://jira"}
+    assert variable_problems(values, ["attach", "job"], 30, 60, 5, job()) == []
+    bad = variable_problems(values, ["attach", "job"], 30, 60, 5, job(scope={"projects": {"includedData": "all"}}))
+    assert bad == ["cloud_migration_job: scope.projects needs includedKeys"]
+    assert variable_problems(values, ["attach", "job"], 30, 60, 5, {"name": "x"}) == [
+        "cloud_migration_job: product must be JIRA or CONFLUENCE (any case), got None"
+    ]
+    assert "cloud_migration_job: destination_url" in variable_problems(values, ["job"], 30, 60, 5, job(destination_url="acme"))[0]
+    # a declaration is only checked when the job step runs (a cloud_migration_job_id wins)
+    assert variable_problems(dict(values, cloud_migration_job_id="j1"), ["check"], 30, 60, 5, {"name": "x"}) == []
+
+
+def test_check_mode_skips_the_wait_for_what_it_would_create():
+    created = {"changed": True, "task_id": None, "task_type": "check", "created": False}
+    assert check_mode_skip(False, "check", "", created) == ""
+    assert check_mode_skip(True, "check", "", {"skipped": True}) == (
+        "check mode: the migration job would be created, so the check step has no task to wait for"
+    )
+    assert check_mode_skip(True, "migrate", "j1", dict(created, task_type="migrate")) == (
+        "check mode: the migrate task would be created on job j1, so the migrate step does not wait for it"
+    )
+    assert check_mode_skip(True, "check", "j1", {"changed": False, "task_id": "t1"}) == ""
+    assert check_mode_skip(True, "check", "j1", {"skipped": True}) == ""
+    assert check_mode_skip(True, "check", "j1", None) == ""
+
+
+def test_waves_problems_refuse_identical_declarations_and_warn_on_shared_names():
+    hostvars = {
+        "w1": {"cloud_migration_job": job()},
+        "w2": {"cloud_migration_job": job(product="JIRA", destination_url="https://acme.atlassian.net")},  # the same job
+        "w3": {"cloud_migration_job": job(scope={"projects": {"includedKeys": ["OPS"]}})},  # same name, other scope
+        "w4": {"cloud_migration_job_id": "j4"},
+        "w5": {"cloud_migration_job": json.dumps(job(name="wave 5"))},
+    }
+    found = waves_problems(hostvars, ["w1", "w2", "w3", "w4", "w5"])
+    assert found["errors"] == ["w1 and w2 declare the same migration job (wave 1): each would create a job of its own"]
+    assert found["warnings"] == ["w1, w2 and w3 declare jobs of the same name (wave 1)"]
+    assert waves_problems(hostvars, ["w1", "w3", "w4", "w5"])["errors"] == []
+
+
+def test_waves_problems_refuse_a_state_directory_that_changes_with_every_awx_job():
+    hostvars = {"w1": {"cloud_migration_job": job()}, "w2": {"cloud_migration_job": job(name="two"), "cloud_migration_state_dir": "/s/w2"}}
+    errors = waves_problems(hostvars, ["w1", "w2"], "/var/lib/migration/4711", "4711")["errors"]
+    assert errors == [
+        "the state directory of w1 (/var/lib/migration/4711/w1) holds the AWX job ID 4711, so a relaunch would not find the jobs "
+        "it created and would create them again: set migration_waves_state_dir (or cloud_migration_state_dir) to a fixed path"
+    ]
+    assert waves_problems(hostvars, ["w1", "w2"], "/var/lib/migration/state", "4711")["errors"] == []
+    assert waves_problems(hostvars, ["w1", "w2"], "/var/lib/migration/4711", "")["errors"] == []
