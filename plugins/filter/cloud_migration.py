@@ -16,10 +16,9 @@ from ansible_collections.migrationops.atlassian.plugins.plugin_utils._summary im
     plan_steps,
     variable_problems,
     wait_failure,
-    wave_dirs,
-    waves_problems,
     workflow_stats,
 )
+from ansible_collections.migrationops.atlassian.plugins.plugin_utils._waves import wave_dirs, waves_problems
 
 
 class FilterModule(object):

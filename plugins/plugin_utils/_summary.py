@@ -12,8 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import posixpath
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.yaml import yaml_load
@@ -37,7 +35,7 @@ REQUIRED = {
 }
 
 
-def _blank(value):
+def blank(value):
     return value is None or str(value).strip() == ""
 
 
@@ -77,14 +75,14 @@ def plan_steps(requested, entry, server_url=None, job=None, job_id=None, start_m
     for step in STEP_ORDER:
         if step not in wanted:
             continue
-        if step == "attach" and _blank(settings.get("server_url")):
+        if step == "attach" and blank(settings.get("server_url")):
             continue
-        if step == "job" and (not settings.get("job") or not _blank(settings.get("job_id"))):
+        if step == "job" and (not settings.get("job") or not blank(settings.get("job_id"))):
             continue
         steps.append(step)
     # A declared job moves data only when a person asked: without cloud_migration_start_migration
     # (or a known migrate task) there is no migration to wait for, so nothing after the gate runs.
-    if settings.get("job") and not settings.get("start_migration") and _blank(settings.get("migrate_task_id")):
+    if settings.get("job") and not settings.get("start_migration") and blank(settings.get("migrate_task_id")):
         steps = [step for step in steps if step not in ("migrate", "idmapping")]
     return steps
 
@@ -99,7 +97,7 @@ def missing_variables(values, steps):
         for name in REQUIRED[step]:
             if name == "cloud_migration_job_id" and "job" in steps:
                 continue
-            if _blank(values.get(name)) and name not in missing:
+            if blank(values.get(name)) and name not in missing:
                 missing.append(name)
     return missing
 
@@ -189,7 +187,7 @@ def check_mode_skip(check_mode, step, job_id, created_task=None):
     """In check mode, why a step does not wait: the job or its task would be created (and was not), or ""."""
     if not check_mode:
         return ""
-    if _blank(job_id):
+    if blank(job_id):
         return "check mode: the migration job would be created, so the %s step has no task to wait for" % step
     task = created_task or {}
     if not task.get("skipped") and task.get("changed") and not task.get("task_id"):
@@ -199,58 +197,6 @@ def check_mode_skip(check_mode, step, job_id, created_task=None):
             step,
         )
     return ""
-
-
-def wave_dirs(host, host_vars, report_dir=None, state_dir=None):
-    """The report and state directories of one wave of the waves playbook: the host's own
-    cloud_migration_report_dir / cloud_migration_state_dir, else <report_dir>/<host> and
-    <state_dir>/<host> (the state under the report directory when ``state_dir`` is unset)."""
-    host_vars = host_vars or {}
-    report = host_vars.get("cloud_migration_report_dir") or (posixpath.join(report_dir, host) if not _blank(report_dir) else "")
-    state = host_vars.get("cloud_migration_state_dir") or (
-        posixpath.join(state_dir, host) if not _blank(state_dir) else host_vars.get("cloud_migration_report_dir") or report
-    )
-    return {"report_dir": report, "state_dir": state}
-
-
-def _names(hosts):
-    return hosts[0] if len(hosts) == 1 else "%s and %s" % (", ".join(hosts[:-1]), hosts[-1])
-
-
-def waves_problems(hostvars, hosts, state_dir=None, awx_job_id=None, report_dir=None):
-    """What would go wrong with these waves before any of them starts: ``errors`` (two waves
-    declaring the same job, each creating one; a state directory holding the AWX job ID, so a
-    relaunch creates every job again) and ``warnings`` (waves sharing a job name)."""
-    errors = []
-    warnings = []
-    by_definition = {}
-    by_name = {}
-    for host in hosts:
-        host_vars = (hostvars or {}).get(host) or {}
-        if host_vars.get("cloud_migration_job_id") or not host_vars.get("cloud_migration_job"):
-            continue
-        declared = job_declaration(host_vars.get("cloud_migration_job"))
-        try:
-            key = json.dumps(job_definition(declared), sort_keys=True)
-        except AtlassianError:
-            key = json.dumps(declared, sort_keys=True, default=str)  # the wave's own run names what is wrong
-        by_definition.setdefault(key, []).append(host)
-        by_name.setdefault(str(declared.get("name")), []).append(host)
-        job_id = "" if awx_job_id is None else str(awx_job_id).strip()
-        where = wave_dirs(host, host_vars, report_dir, state_dir)["state_dir"]
-        if job_id and job_id in str(where).split("/"):
-            errors.append(
-                "the state directory of %s (%s) holds the AWX job ID %s, so a relaunch would not find the jobs it created "
-                "and would create them again: set migration_waves_state_dir (or cloud_migration_state_dir) to a fixed path" % (host, where, job_id)
-            )
-    for key, same in by_definition.items():
-        if len(same) > 1:
-            name = json.loads(key).get("name")
-            errors.append("%s declare the same migration job (%s): each would create a job of its own" % (_names(same), name))
-    for name, same in by_name.items():
-        if len(same) > 1:
-            warnings.append("%s declare jobs of the same name (%s)" % (_names(same), name))
-    return {"errors": errors, "warnings": warnings}
 
 
 def _outcome(value):

@@ -22,8 +22,8 @@ from ansible_collections.migrationops.atlassian.plugins.plugin_utils._summary im
     plan_steps,
     timeout_failure,
     variable_problems,
-    waves_problems,
 )
+from ansible_collections.migrationops.atlassian.plugins.plugin_utils._waves import waves_problems
 
 ALL = ["attach", "job", "check", "migrate", "idmapping"]
 
