@@ -3,6 +3,7 @@
 """What AWX does around a job, reproduced for the tests under tests/awx: the extension files,
 rendering a credential type's injectors and turning survey answers into extra vars."""
 
+import importlib.util
 import os
 import stat
 import sys
@@ -181,3 +182,24 @@ def write_private_data_dir(root, credentials, extravars, playbook):
     with open(os.path.join(root, "project", "ansible.cfg"), "w", encoding="utf-8") as handle:
         handle.write(PROJECT_ANSIBLE_CFG)
     return envvars
+
+
+EDA_SOURCE = os.path.join(EXTENSIONS, "eda", "plugins", "event_source", "migration_status.py")
+
+
+def load_eda_source():
+    """The event source as ansible-rulebook loads it: from its file, not as a package module."""
+    spec = importlib.util.spec_from_file_location("migration_status_source", EDA_SOURCE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeQueue:
+    """The queue ansible-rulebook gives a source: it keeps what is put on it."""
+
+    def __init__(self):
+        self.events = []
+
+    async def put(self, event):
+        self.events.append(event)

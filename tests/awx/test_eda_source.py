@@ -5,16 +5,13 @@ main(queue, args) with a fake queue against the simulator, over real HTTP."""
 
 import asyncio
 import base64
-import importlib.util
 import json
-import os
 
 import pytest
 import yaml
 
-from ansible_collections.migrationops.atlassian.tests.awx.awx_helpers import EXTENSIONS
+from ansible_collections.migrationops.atlassian.tests.awx.awx_helpers import FakeQueue, load_eda_source
 
-SOURCE = os.path.join(EXTENSIONS, "eda", "plugins", "event_source", "migration_status.py")
 JOB = "5e1d0c3a-1111-4222-8333-444455556666"
 OLD_TASK = "00000132-0000-4000-8000-0000000a0001"
 NEW_TASK = "00000132-0000-4000-8000-0000000a0002"
@@ -62,23 +59,8 @@ SCENARIO = {
 }
 
 
-def _load_source():
-    spec = importlib.util.spec_from_file_location("migration_status_source", SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class FakeQueue:
-    def __init__(self):
-        self.events = []
-
-    async def put(self, event):
-        self.events.append(event)
-
-
 def _run(args, timeout=30):
-    source = _load_source()
+    source = load_eda_source()
     queue = FakeQueue()
     asyncio.run(asyncio.wait_for(source.main(queue, args), timeout))
     return [event["migration"] for event in queue.events]
@@ -156,13 +138,13 @@ def test_finished_task_gives_one_event(sim):
 def test_errors_end_the_source(sim, monkeypatch, extra, message):
     for name in ("ATLASSIAN_API_URL", "ATLASSIAN_EMAIL", "ATLASSIAN_API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    source = _load_source()
+    source = load_eda_source()
     with pytest.raises(source.MigrationStatusError, match=message):
         asyncio.run(asyncio.wait_for(source.main(FakeQueue(), _args(sim, **extra)), 30))
 
 
 def test_documented_event_keys_match_the_events(sim):
-    source = _load_source()
+    source = load_eda_source()
     documented = set(yaml.safe_load(source.DOCUMENTATION)["event"]["keys"])
     events = _run(_args(sim, task_type="migrate", level="migrate"))
     assert {key for event in events for key in event} == documented
@@ -173,7 +155,7 @@ def test_documented_event_keys_match_the_events(sim):
 def test_an_error_echoing_the_credentials_ends_the_source_without_them(sim):
     echo = "Authorization: Basic %s" % base64.b64encode(("%s:%s" % (sim.credentials["email"], sim.credentials["api_token"])).encode()).decode()
     sim.add_fault({"match": {"path": "/tasks$"}, "kind": "status", "status": 400, "message": echo})
-    source = _load_source()
+    source = load_eda_source()
     with pytest.raises(source.MigrationStatusError) as info:
         asyncio.run(asyncio.wait_for(source.main(FakeQueue(), _args(sim, task_type="migrate")), 30))
     assert "HTTP 400" in str(info.value) and echo not in str(info.value) and sim.credentials["api_token"] not in str(info.value)
@@ -184,7 +166,7 @@ def test_a_huge_or_odd_retry_after_does_not_silence_the_source(sim, value):
     """Retry-After 86400 (beyond the 300 s retry budget) fails the read at once and delays the next poll by at most
     MAX_SERVER_WAIT (shortened here); inf/nan/1e308 are unusable and the client backs off on its own."""
     sim.add_fault({"match": {"path": "/status$"}, "kind": "status", "status": 429, "retry_after": value, "times": 1})
-    source = _load_source()
+    source = load_eda_source()
     assert source._next_delay(60, type("E", (), {"retry_after": 86400.0})()) == 300  # pylint: disable=protected-access
     source.MAX_SERVER_WAIT = 0.2
     queue = FakeQueue()
@@ -201,7 +183,7 @@ def test_a_json_array_answer_is_retried_at_the_next_poll_not_raised(sim):
 
 def test_ids_stay_one_path_segment(sim):
     """A task ID ../../x?y= must not reach /jobs/x (the job definition) or any other endpoint."""
-    source = _load_source()
+    source = load_eda_source()
     queue = FakeQueue()
     with pytest.raises(asyncio.TimeoutError):
         asyncio.run(asyncio.wait_for(source.main(queue, _args(sim, task_id="../../x?y=")), 1))

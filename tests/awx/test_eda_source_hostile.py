@@ -6,16 +6,13 @@ whitespace around or inside them."""
 
 import asyncio
 import base64
-import importlib.util
 import json
 import logging
-import os
 
 import pytest
 
-from ansible_collections.migrationops.atlassian.tests.awx.awx_helpers import EXTENSIONS
+from ansible_collections.migrationops.atlassian.tests.awx.awx_helpers import FakeQueue, load_eda_source
 
-SOURCE = os.path.join(EXTENSIONS, "eda", "plugins", "event_source", "migration_status.py")
 JOB = "7a1d0c3a-1111-4222-8333-444455556666"
 CHECK_TASK = "00000132-0000-4000-8000-0000000c0001"
 REFUSED_TASK = "00000132-0000-4000-8000-0000000c0002"
@@ -43,23 +40,8 @@ SCENARIO = {
 }
 
 
-def _load_source():
-    spec = importlib.util.spec_from_file_location("migration_status_source", SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class FakeQueue:
-    def __init__(self):
-        self.events = []
-
-    async def put(self, event):
-        self.events.append(event)
-
-
 def _run(args, timeout=20, source=None):
-    source = source or _load_source()
+    source = source or load_eda_source()
     queue = FakeQueue()
     asyncio.run(asyncio.wait_for(source.main(queue, args), timeout))
     return [event["migration"] for event in queue.events]
@@ -189,7 +171,7 @@ def test_an_unparsable_redirect_location_is_one_clean_line(sim, caplog):
     else escapes (the bare ValueError of an unparsable Location did), and no line holds a credential."""
     token, basic = _secrets(sim)
     sim.add_fault({"match": {"path": "/status$"}, "kind": "redirect", "location": "http://[bad/%s?%s" % (token, basic), "times": 1})
-    source = _load_source()
+    source = load_eda_source()
     queue = FakeQueue()
     with caplog.at_level(logging.DEBUG):
         try:
@@ -215,7 +197,7 @@ def test_an_unparsable_redirect_location_is_one_clean_line(sim, caplog):
 def test_any_exception_of_a_poll_is_logged_redacted_and_the_source_goes_on(sim, caplog, monkeypatch):
     """A failure no one foresaw (here a RuntimeError quoting the credentials) costs one poll, not the source."""
     token, basic = _secrets(sim)
-    source = _load_source()
+    source = load_eda_source()
     original = source._migration_api.MigrationApi.status_tree  # pylint: disable=protected-access
     calls = []
 
@@ -235,7 +217,7 @@ def test_any_exception_of_a_poll_is_logged_redacted_and_the_source_goes_on(sim, 
 
 
 def test_an_authentication_error_still_ends_the_source(sim):
-    source = _load_source()
+    source = load_eda_source()
     with pytest.raises(source.MigrationStatusError, match="HTTP 401"):
         _run(_args(sim, task_id=CHECK_TASK, api_token="wrong-token-1234567890"), source=source)
 
@@ -266,7 +248,7 @@ def test_a_token_with_whitespace_or_a_control_character_inside_is_refused_unquot
     token = sim.credentials["api_token"]
     half = len(token) // 2
     bad = token[:half] + inside + token[half:]
-    source = _load_source()
+    source = load_eda_source()
     with pytest.raises(source.MigrationStatusError, match="api_token") as info:
         _run(_args(sim, task_id=CHECK_TASK, api_token=bad, email=sim.credentials["email"] if with_email else None), source=source)
     message = str(info.value)
@@ -275,6 +257,6 @@ def test_a_token_with_whitespace_or_a_control_character_inside_is_refused_unquot
 
 
 def test_a_token_of_whitespace_only_is_missing(sim):
-    source = _load_source()
+    source = load_eda_source()
     with pytest.raises(source.MigrationStatusError, match="api_token is required"):
         _run(_args(sim, task_id=CHECK_TASK, api_token=" \n"), source=source)

@@ -38,31 +38,21 @@ def _register_collections_root(root):
 
 
 try:  # a test process or a checkout where the collections root is importable
-    from ansible_collections.migrationops.atlassian.plugins.module_utils import (
-        _deadline,
-        _errors,
-        _http_session,
-        _migration_api,
-        _secrets,
-        _status_tree,
-        _task_status,
-        _transport,
-        _urls,
-    )
+    import ansible_collections.migrationops.atlassian.plugins.module_utils  # noqa: F401
 except ImportError:
     # <root>/ansible_collections/migrationops/atlassian/extensions/eda/plugins/event_source/<this file>
     _register_collections_root(os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
-    from ansible_collections.migrationops.atlassian.plugins.module_utils import (
-        _deadline,
-        _errors,
-        _http_session,
-        _migration_api,
-        _secrets,
-        _status_tree,
-        _task_status,
-        _transport,
-        _urls,
-    )
+from ansible_collections.migrationops.atlassian.plugins.module_utils import (
+    _deadline,
+    _errors,
+    _http_session,
+    _migration_api,
+    _secrets,
+    _status_tree,
+    _task_status,
+    _transport,
+    _urls,
+)
 
 DOCUMENTATION = r"""
 ---
