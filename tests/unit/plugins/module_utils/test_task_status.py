@@ -323,11 +323,11 @@ def test_fail_on_outcomes_normalized_and_checked():
 
 
 def test_last_problem_is_in_the_result_and_the_timeout_message():
-    refused = UnexpectedResponseError("refusing to follow 'links.next' to another host (https://evil.example)", endpoint="GET /x/status")
-    api = FakeApi([NotVisibleYet("Level not found"), refused], roots=[{"status": "IN_PROGRESS"}])
+    cut = UnexpectedResponseError("expected a JSON object, got malformed JSON (the answer was cut short)", endpoint="GET /x/status")
+    api = FakeApi([NotVisibleYet("Level not found"), cut], roots=[{"status": "IN_PROGRESS"}])
     result, dummy = watch(api, timeout=20, interval=10)
-    assert result["timed_out"] and result["last_problem"] == "poll 3: GET /x/status: " + refused.message
-    assert "last problem: poll 3: GET /x/status: refusing to follow 'links.next'" in timeout_message(result, 20)
+    assert result["timed_out"] and result["last_problem"] == "poll 3: GET /x/status: " + cut.message
+    assert "last problem: poll 3: GET /x/status: expected a JSON object, got malformed" in timeout_message(result, 20)
 
 
 def test_last_problem_never_shows_a_query_string():
