@@ -38,7 +38,7 @@ def _register_collections_root(root):
 
 
 try:  # a test process or a checkout where the collections root is importable
-    import ansible_collections.migrationops.atlassian.plugins.module_utils  # noqa: F401
+    import ansible_collections.migrationops.atlassian.plugins.module_utils  # noqa: F401  pylint: disable=unused-import
 except ImportError:
     # <root>/ansible_collections/migrationops/atlassian/extensions/eda/plugins/event_source/<this file>
     _register_collections_root(os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
