@@ -407,7 +407,7 @@ def test_a_failure_applying_attributes_after_the_install_forgets_the_job(simulat
 
 
 def test_a_report_in_a_read_only_directory_is_kept_without_a_warning(simulator, run_tasks, reports, tmp_path):
-    # Before 0.2.1 every such run warned that it could not create the lock file to look for
+    # Such a run used to warn every time that it could not create the lock file to look for
     # temporary files of a killed run, which it could not have removed anyway.
     python = MODULE_PYTHON
     if os.geteuid() == 0:

@@ -1,6 +1,6 @@
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fakes for unit tests: a scripted HTTP session that records what it was asked, and a clock."""
+"""Fakes for unit tests: a scripted HTTP session that records what it was asked, a clock, and errors."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,6 +9,8 @@ __metaclass__ = type
 import json
 
 import requests
+
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import TransportError
 
 
 def make_response(status=200, body=None, headers=None, text=None, url="https://api.example.test/x"):
@@ -60,3 +62,10 @@ class FakeClock:
     def sleep(self, seconds):
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def refused_connection():
+    """A refused connection, as the transport reports it: the request never went out."""
+    error = TransportError("connection refused")
+    error.request_sent = False
+    return error

@@ -20,6 +20,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     UnexpectedResponseError,
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._job import build_definition, differences, ensure_job
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import refused_connection
 
 SCOPE = {"projects": {"includedKeys": ["ABC", "OPS"], "includedData": "all"}}
 
@@ -245,14 +246,7 @@ def test_a_create_whose_answer_was_lost_says_the_job_may_exist_and_how_to_go_on(
     assert state.written == []
 
 
-def refused():
-    """A refused connection, as the transport reports it: the request never went out."""
-    error = TransportError("connection refused")
-    error.request_sent = False
-    return error
-
-
-@pytest.mark.parametrize("error", [RateLimitedError("Too Many Requests", status=429), refused()])
+@pytest.mark.parametrize("error", [RateLimitedError("Too Many Requests", status=429), refused_connection()])
 def test_a_create_the_service_cannot_have_acted_on_fails_as_it_is(error):
     with pytest.raises(type(error)) as failure:
         ensure_job(FakeJobApi(post_error=error), definition(), None, None, False, lambda msg: None)

@@ -15,6 +15,8 @@ import pytest
 from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._job_state import JobState
 
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import FakeClock
+
 
 def test_write_then_read_round_trips_with_mode_0600_and_no_temporary_files(tmp_path):
     state = JobState(str(tmp_path / "job.json"))
@@ -79,19 +81,6 @@ def test_a_symlink_at_the_lock_path_is_not_followed(tmp_path):
     assert not target.exists()
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_a_lock_held_by_a_stuck_run_ends_the_wait_with_a_clear_error(tmp_path):
     path = str(tmp_path / "job.json")
     clock = FakeClock()
@@ -99,7 +88,7 @@ def test_a_lock_held_by_a_stuck_run_ends_the_wait_with_a_clear_error(tmp_path):
     fcntl.flock(holder, fcntl.LOCK_EX)
     try:
         with pytest.raises(LocalFileError, match=r"another run has held .*job.json.lock for 600 s .*nothing was requested"):
-            with JobState(path, clock=clock, sleep=clock.sleep).locked():
+            with JobState(path, clock=clock.clock, sleep=clock.sleep).locked():
                 pytest.fail("the lock must not be taken")
     finally:
         os.close(holder)
@@ -117,7 +106,7 @@ def test_a_lock_released_during_the_wait_is_taken(tmp_path):
         if clock.now >= 1:
             os.close(holder)
 
-    state = JobState(path, clock=clock, sleep=sleep)
+    state = JobState(path, clock=clock.clock, sleep=sleep)
     with state.locked():
         state.write("job-1", {"name": "Wave 1"})
     assert state.read()["job_id"] == "job-1" and 1 <= clock.now < 2

@@ -15,6 +15,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     TransportError,
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._task import ensure_task, options_of, refusal, requested_options, same_options
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import refused_connection
 
 
 def listed(task_id, task_type, include=None, exclude=None, created_at="2026-11-01T10:00:00Z"):
@@ -302,14 +303,7 @@ def test_a_lost_answer_with_no_task_visible_says_it_may_have_been_created_and_ho
     assert "force" in str(failure.value)
 
 
-def refused():
-    """A refused connection, as the transport reports it: the request never went out."""
-    error = TransportError("connection refused")
-    error.request_sent = False
-    return error
-
-
-@pytest.mark.parametrize("error", [RateLimitedError("Too Many Requests", status=429), refused()])
+@pytest.mark.parametrize("error", [RateLimitedError("Too Many Requests", status=429), refused_connection()])
 def test_a_post_the_service_cannot_have_acted_on_fails_as_it_is(error):
     api = FakeTaskApi([], post_error=error, after=[listed("c-x", "check")])
     with pytest.raises(type(error)) as failure:
