@@ -110,6 +110,10 @@ class RefusedAnswerError(AtlassianError):
     unparsable Location): asking again gets the same, so a wait ends at once instead of for hours."""
 
 
+class CreateUnresolvedError(AtlassianError):
+    """An earlier create whose answer never came back is recorded: creating again could make a second job."""
+
+
 class NotVisibleYet(NotFoundError):
     """A task or tree level that the eventually consistent status API does not show yet."""
 

@@ -12,6 +12,7 @@ import json
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     AtlassianError,
+    CreateUnresolvedError,
     InvalidParameterError,
     NotFoundError,
     OutcomeFailure,
@@ -160,39 +161,68 @@ def ensure_job(api, definition, job_id, state, check_mode, warn):
     """Reuse the job named by ``job_id`` or recorded in ``state``, or create one.
 
     ``api`` has ``get_job(job_id)`` and ``create_job(definition) -> (job_id, stored)``; ``state``
-    is None or has ``read()`` and ``write(job_id, definition)`` (see ``_job_state``).
+    is None or a ``_job_state.JobState`` (``read()``, ``write_pending()``, ``clear_pending()``,
+    ``write()``), held locked by the caller when not in check mode.
     """
+    record = state.read() if state is not None else None
     if job_id:
-        stored = _read(api, job_id, "job_id")
-        fields = differences(definition, _comparable(stored), subset=True)
-        if fields:
-            raise _mismatch(job_id, fields, stored, "jobs are immutable: create a new job (omit job_id) or change the declaration")
-        return dict(job_id=job_id, definition=stored, created=False, changed=False)
+        result = _existing(api, definition, job_id)
+        # The job of a create whose answer was lost, named by a person: recorded, so later runs need no job_id.
+        if pending(record) and not differences(definition, record["definition"]) and not check_mode:
+            state.write(job_id, definition)
+        return result
     if state is None:
         warn("neither job_id nor state_path is set: every run creates a new job (the API cannot list jobs). Set state_path to reuse it")
-    else:
-        record = state.read()
-        if record is not None:
-            fields = differences(definition, record["definition"])
-            if fields:
-                raise _mismatch(
-                    record["job_id"],
-                    fields,
-                    record["definition"],
-                    "state_path %s records a job for another declaration: use another state_path for a new job" % state.path,
-                )
-            stored = _read(api, record["job_id"], "the job recorded in %s," % state.path)
-            fields = differences(definition, _comparable(stored), subset=True)
-            if fields:
-                raise _mismatch(record["job_id"], fields, stored, "the service holds another definition than the one recorded in %s" % state.path)
-            return dict(job_id=record["job_id"], definition=stored, created=False, changed=False)
+    elif pending(record):
+        raise _unresolved(record, definition, state)
+    elif record is not None:
+        fields = differences(definition, record["definition"])
+        if fields:
+            raise _mismatch(
+                record["job_id"],
+                fields,
+                record["definition"],
+                "state_path %s records a job for another declaration: use another state_path for a new job" % state.path,
+            )
+        stored = _read(api, record["job_id"], "the job recorded in %s," % state.path)
+        fields = differences(definition, _comparable(stored), subset=True)
+        if fields:
+            raise _mismatch(record["job_id"], fields, stored, "the service holds another definition than the one recorded in %s" % state.path)
+        return dict(job_id=record["job_id"], definition=stored, created=False, changed=False)
     if check_mode:
         return dict(job_id=None, definition=definition, created=False, changed=True)
+    return _create(api, definition, state)
+
+
+def pending(record):
+    """Whether a state record is a create whose answer never came back (``_job_state.JobState.write_pending``)."""
+    return record is not None and record.get("job_id") is None
+
+
+def _existing(api, definition, job_id):
+    stored = _read(api, job_id, "job_id")
+    fields = differences(definition, _comparable(stored), subset=True)
+    if fields:
+        raise _mismatch(job_id, fields, stored, "jobs are immutable: create a new job (omit job_id) or change the declaration")
+    return dict(job_id=job_id, definition=stored, created=False, changed=False)
+
+
+def _create(api, definition, state):
+    if state is not None:
+        state.write_pending(definition)
     try:
         new_id, stored = api.create_job(definition)
     except AtlassianError as exc:
         if answer_lost(exc):
             _may_have_created(exc, definition, state)
+        elif state is not None:
+            problem = state.clear_pending()
+            if problem:
+                exc.message = "%s; the record of this create in state_path %s could not be removed (%s): remove it before the next run" % (
+                    exc.message,
+                    state.path,
+                    problem,
+                )
         raise
     result = dict(job_id=new_id, definition=stored, created=True, changed=True)
     if state is not None:
@@ -204,13 +234,39 @@ def ensure_job(api, definition, job_id, state, check_mode, warn):
     return result
 
 
+def _unresolved(record, definition, state):
+    """The refusal to create again while state_path records a create whose answer never came back."""
+    declared = record["definition"]
+    other = differences(definition, declared)
+    message = (
+        "state_path %s records a create of the job %r (at %s) whose answer never came back (the run was cut off or "
+        "stopped), so the job may exist; nothing was requested, to avoid creating it twice"
+        % (state.path, declared.get("name"), record.get("pending_since"))
+    )
+    if other:
+        message += " (that create was for another declaration: %s differ)" % ", ".join(other)
+    hint = (
+        "The API cannot list jobs: look for a job named %r in the Cloud Migration Assistant of the instance (its list of "
+        "migrations). If it is there, run with job_id set to its ID and the same declaration: the job is then recorded in "
+        "state_path. If it is not, remove %s and run again to create it" % (declared.get("name"), state.path)
+    )
+    return CreateUnresolvedError(message, hint=hint)
+
+
 def _may_have_created(error, definition, state):
     """The message of a create whose answer was lost: the job may exist, the API cannot list jobs, what to do."""
     error.message = "%s; the job may have been created anyway (the request reached the service, its answer did not come back)" % error.message
-    recorded = " (state_path %s records nothing, so keep job_id set)" % state.path if state is not None else ""
-    how = (
-        "The API cannot list jobs, so this run cannot tell: look for a job named %r in the Cloud Migration Assistant "
-        "of the instance (its list of migrations). If it is there, set job_id to its ID to use it%s; if not, run again "
-        "to create one (when it was created after all, a re-run creates another job and that one is left unused)" % (definition.get("name"), recorded)
-    )
+    if state is None:
+        how = (
+            "The API cannot list jobs, so this run cannot tell: look for a job named %r in the Cloud Migration Assistant "
+            "of the instance (its list of migrations). If it is there, set job_id to its ID to use it; if not, run again "
+            "to create one (when it was created after all, a re-run creates another job and that one is left unused)" % definition.get("name")
+        )
+    else:
+        how = (
+            "state_path %s records this create as unanswered, so a re-run creates no second job: it fails until the "
+            "job is found. Look for a job named %r in the Cloud Migration Assistant of the instance (its list of "
+            "migrations). If it is there, run with job_id set to its ID (the job is then recorded in state_path); if "
+            "not, remove %s and run again" % (state.path, definition.get("name"), state.path)
+        )
     error.hint = "%s. %s" % (error.hint, how) if error.hint else how

@@ -4,7 +4,9 @@
 """The ``state_path`` file of ``migration_job``: which job was created for which declaration.
 
 The API cannot list jobs, so this file is what makes a re-run reuse its job. It holds
-``{"job_id", "definition", "created_at"}``, is written atomically (temporary file, fsync, rename,
+``{"job_id", "definition", "created_at"}``. Before ``POST /jobs`` it holds ``{"job_id": null,
+"definition", "pending_since"}``: a run killed or cut off before it had the answer leaves that
+record, and a re-run refuses to create the job again (it may exist). The file is written atomically (temporary file, fsync, rename,
 mode 0600) and read with a size cap. An exclusive lock on ``{state_path}.lock`` is held from the
 read to the write, so two runs at once create one job, not two; a run waits for it at most
 ``LOCK_WAIT`` seconds (a run holding it does one read and at most one create, each bounded). Both
@@ -94,14 +96,45 @@ class JobState:
             record = json.loads(raw.decode("utf-8"))
         except (IOError, OSError, ValueError) as exc:
             raise LocalFileError("cannot read state_path %s (%s): fix or remove it; removing it creates a new job" % (self.path, _reason(exc)))
-        if not isinstance(record, dict) or not isinstance(record.get("job_id"), str) or not isinstance(record.get("definition"), dict):
+        if not isinstance(record, dict) or not isinstance(record.get("definition"), dict) or not _names_job(record):
             raise LocalFileError("state_path %s is not a migration_job state file (no job_id and definition): fix or remove it" % self.path)
         return record
 
     def write(self, job_id, definition):
-        record = {"job_id": job_id, "definition": definition, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        record = {"job_id": job_id, "definition": definition, "created_at": _now()}
         try:
             write_json_atomically(self.path, record)
         except OSError as exc:
-            raise LocalFileError("job %s was created but cannot be recorded in state_path %s: %s" % (job_id, self.path, _reason(exc)))
+            raise LocalFileError(
+                "job %s was created but cannot be recorded in state_path %s: %s" % (job_id, self.path, _reason(exc)),
+                hint="Set job_id to %s to use it (with state_path set, that run records it)" % job_id,
+            )
         return record
+
+    def write_pending(self, definition):
+        """Record, before ``POST /jobs``, that a job for ``definition`` is being created."""
+        record = {"job_id": None, "definition": definition, "pending_since": _now()}
+        try:
+            write_json_atomically(self.path, record)
+        except OSError as exc:
+            raise LocalFileError("cannot write state_path %s before creating the job, so nothing was requested: %s" % (self.path, _reason(exc)))
+        return record
+
+    def clear_pending(self):
+        """Remove the pending record of a create the service cannot have carried out; the reason when that fails."""
+        try:
+            os.unlink(self.path)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                return _reason(exc)
+        return None
+
+
+def _names_job(record):
+    if record.get("job_id") is None:
+        return isinstance(record.get("pending_since"), str)
+    return isinstance(record.get("job_id"), str) and bool(record["job_id"])
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

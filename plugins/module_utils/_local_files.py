@@ -59,8 +59,9 @@ def remove_quietly(path):
 def write_json_atomically(path, data):
     """Write ``data`` as JSON to ``path`` (mode 0600) through a temporary file, fsync and rename.
 
-    A reader sees the old file or the new one, never half of one. Raises the OSError, after
-    removing the temporary file.
+    A reader sees the old file or the new one, never half of one. The directory is synced too: the
+    record of a create or trigger must outlive a crash of the host, or a re-run makes a second one.
+    Raises the OSError, after removing the temporary file.
     """
     temp = json_temp_path(path, _token())
     try:
@@ -74,6 +75,21 @@ def write_json_atomically(path, data):
     except OSError:
         remove_quietly(temp)
         raise
+    sync_directory(os.path.dirname(path) or ".")
+
+
+def sync_directory(path):
+    """fsync a directory so that a rename in it is durable; a file system that cannot is left as it is."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def json_temp_path(path, token):

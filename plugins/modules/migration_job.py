@@ -79,7 +79,9 @@ options:
     description:
       - An existing job. It is read and compared with the declaration; a difference fails naming each
         differing field, because a job cannot be changed.
-      - With O(job_id), O(state_path) is not used.
+      - With O(job_id), O(state_path) is only read (under its lock). When it records an unanswered
+        creation of the same declaration (see the notes), the job is recorded there, so that later
+        runs need no O(job_id).
     type: str
   state_path:
     description:
@@ -88,6 +90,9 @@ options:
         declaration recorded there fails naming the fields. Use one file per job.
       - The directory must exist and be writable; a lock file C({state_path}.lock) beside it keeps two
         runs at once from creating two jobs.
+      - Before the job is created the file records the creation as unanswered. A run that is killed, or
+        whose answer is lost, leaves that record, and later runs fail instead of creating a second job
+        (see the notes).
     type: path
 notes:
   - The API documents no way to delete a job; a job that is no longer wanted is simply left unused.
@@ -99,6 +104,12 @@ notes:
     request was sent), the job may have been created anyway, and the API cannot list jobs to find it.
     The run fails saying so. Look for a job of that O(name) in the Cloud Migration Assistant of the
     instance; if it is there, set O(job_id) to its ID, otherwise run again to create one.
+  - With O(state_path), that run and every later run with the same O(state_path) and without
+    O(job_id) fail before any request, because the job may exist. If it is there, one run with
+    O(job_id) set to its ID and the same O(state_path) records it, and later runs reuse it without
+    O(job_id). If it is not, remove the O(state_path) file and run again. The same holds after a
+    run killed while it created the job. A creation the service refused (an HTTP 4xx) or that was
+    never sent removes the record.
 seealso:
   - module: migrationops.atlassian.cma_cloud_site
   - module: migrationops.atlassian.migration_task
@@ -211,14 +222,14 @@ def run(module, client):
     if params["job_id"] is not None and not params["job_id"].strip():
         raise InvalidParameterError("job_id must not be empty")
     api = JobApi(client)
-    if params["job_id"] is not None or not params["state_path"]:
+    if not params["state_path"]:
         return ensure_job(api, definition, params["job_id"], None, module.check_mode, module.warn)
     state = JobState(params["state_path"])
     if module.check_mode:
         # Nothing is written in check mode, not even the lock file.
-        return ensure_job(api, definition, None, state, True, module.warn)
+        return ensure_job(api, definition, params["job_id"], state, True, module.warn)
     with state.locked():
-        return ensure_job(api, definition, None, state, False, module.warn)
+        return ensure_job(api, definition, params["job_id"], state, False, module.warn)
 
 
 def main():

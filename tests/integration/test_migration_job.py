@@ -93,15 +93,42 @@ def test_a_scope_of_unknown_keys_only_fails_before_any_request(simulator, run_ta
     assert posts(sim, "/migrations/public/v1/jobs") == [] and sim.state["jobs"] == []
 
 
-def test_a_create_whose_answer_is_lost_says_the_job_may_exist(simulator, run_tasks, tmp_path):
+def test_a_create_whose_answer_is_lost_is_never_made_twice_and_the_found_job_is_recorded(simulator, run_tasks, tmp_path):
     # the service creates the job, its answer is cut; the API cannot list jobs, so the run cannot find it
     sim = simulator("flow")
     state = str(tmp_path / "job.json")
-    cut = {"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "truncate", "fraction": 0.3}
-    run = run_tasks(connection_env(sim), [fault_task(sim, "fault", cut), {"name": "create", MODULE: job_args(state_path=state)}])
+    cut = {"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "truncate", "fraction": 0.3, "times": 1}
+    run = run_tasks(
+        connection_env(sim),
+        [
+            fault_task(sim, "fault", cut),
+            {"name": "create", MODULE: job_args(state_path=state)},
+            {"name": "rerun", MODULE: job_args(state_path=state)},
+            {"name": "rerun_check", "check_mode": True, MODULE: job_args(state_path=state)},
+        ],
+    )
     create = run["create"]
     assert create["failed"] and not create.get("job_id")
     message = create["msg"]
     assert "may have been created" in message and "Cloud Migration Assistant" in message and "'ACME Jira wave 1'" in message
-    assert "set job_id" in message and "run again" in message and state in message
+    assert "job_id set to its ID" in message and "run again" in message and state in message
     assert len(sim.state["jobs"]) == 1
+    # the re-runs, real and in check mode, create nothing: the job may exist
+    for name in ("rerun", "rerun_check"):
+        refused = run[name]
+        assert refused["failed"] and refused["error"]["type"] == "CreateUnresolvedError", refused
+        assert "whose answer never came back" in refused["msg"] and "nothing was requested" in refused["msg"]
+    assert len(posts(sim, "/migrations/public/v1/jobs")) == 1 and len(sim.state["jobs"]) == 1
+    assert json.loads((tmp_path / "job.json").read_text())["job_id"] is None
+    # the person finds the job in the assistant and names it once; later runs reuse it from state_path
+    found = sim.state["jobs"][0]["job_id"]
+    run = run_tasks(
+        connection_env(sim),
+        [
+            {"name": "named", MODULE: job_args(job_id=found, state_path=state)},
+            {"name": "later", MODULE: job_args(state_path=state)},
+        ],
+    )
+    assert not run["named"].get("failed") and not run["named"]["changed"], run["named"]
+    assert (run["later"]["job_id"], run["later"]["changed"], run["later"]["created"]) == (found, False, False)
+    assert len(posts(sim, "/migrations/public/v1/jobs")) == 1 and len(sim.state["jobs"]) == 1

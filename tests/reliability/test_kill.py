@@ -12,10 +12,12 @@ import time
 
 import yaml
 
+from ansible_collections.migrationops.atlassian.tests.integration.cma_support import job_args, posts
 from ansible_collections.migrationops.atlassian.tests.integration.conftest import _ansible_env, connection_env
 from ansible_collections.migrationops.atlassian.tests.reliability.helpers import CREDENTIALS, FULL
 
 MODULE = "migrationops.atlassian.idmapping_job"
+JOB_MODULE = "migrationops.atlassian.migration_job"
 SRC = "https://jira.example.com"
 DST = "https://example.atlassian.net"
 PREVIOUS = b"entityType,serverId,cloudId\nprevious report, kept byte for byte\n"
@@ -47,7 +49,7 @@ def descendants(root):
     return found
 
 
-def module_pids(root):
+def module_pids(root, module="idmapping_job"):
     pids = []
     for pid in descendants(root):
         try:
@@ -55,13 +57,17 @@ def module_pids(root):
                 cmdline = handle.read()
         except OSError:
             continue
-        if b"AnsiballZ_idmapping_job" in cmdline and b"python" in cmdline.split(b"\0")[0]:
+        if b"AnsiballZ_" + module.encode() in cmdline and b"python" in cmdline.split(b"\0")[0]:
             pids.append(pid)
     return pids
 
 
-def start_playbook(tmp_path, sim, dest, **args):
-    params = {"product": "JIRA", "source_url": SRC, "destination_url": DST, "dest": str(dest), "force": True, "wait_sleep": 0, "wait_timeout": 600}
+def start_playbook(tmp_path, sim, dest, module=MODULE, **args):
+    """ansible-playbook running one task: idmapping_job saving ``dest``, or ``module`` with ``args`` alone."""
+    params = {}
+    if module == MODULE:
+        params = {"product": "JIRA", "source_url": SRC, "destination_url": DST, "dest": str(dest), "force": True, "wait_sleep": 0}
+        params["wait_timeout"] = 600
     params.update(args)
     play = {
         "name": "kill",
@@ -69,7 +75,7 @@ def start_playbook(tmp_path, sim, dest, **args):
         "connection": "local",
         "gather_facts": False,
         "vars": {"ansible_python_interpreter": sys.executable},
-        "tasks": [{"name": "report", MODULE: params}],
+        "tasks": [{"name": "report", module: params}],
     }
     playbook = tmp_path / "kill.yml"
     playbook.write_text(yaml.safe_dump([play], sort_keys=False))
@@ -78,11 +84,11 @@ def start_playbook(tmp_path, sim, dest, **args):
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def kill_module_when(proc, condition, timeout=120):
+def kill_module_when(proc, condition, timeout=120, module="idmapping_job"):
     """SIGKILL the module's python process once ``condition()`` holds; returns how many were killed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pids = module_pids(proc.pid)
+        pids = module_pids(proc.pid, module)
         if pids and condition():
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
@@ -223,4 +229,37 @@ def test_a_second_run_on_the_same_dest_fails_fast_and_the_first_finishes(simulat
         data_lost=0,
         duplicate_triggers=sim.idmapping_trigger_count - 1,
         detail="second run refused at once, first installed its report",
+    )
+
+
+def test_sigkill_while_a_job_is_created_never_creates_a_second_one(simulator, run_tasks, tmp_path, reliability):
+    # The run is killed while the service is slow to answer its create; the service creates the job anyway
+    # (a slow fault runs the handler after its delay). The API cannot list jobs: re-runs must not create it again.
+    sim = simulator("flow")
+    sim.add_fault({"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "slow", "delay": 3})
+    state = tmp_path / "job.json"
+    proc = start_playbook(tmp_path, sim, None, module=JOB_MODULE, state_path=str(state), **job_args())
+    seen = []
+
+    def in_flight():
+        # The record of the create has been there for a second: the request went out right after it.
+        if state.exists() and json.loads(state.read_text())["job_id"] is None:
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() - seen[0] > 1 and not posts(sim, "/jobs")
+
+    assert kill_module_when(proc, in_flight, module="migration_job") >= 1
+    deadline = time.monotonic() + 30
+    while not sim.state["jobs"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(sim.state["jobs"]) == 1, "the service did not create the job after the run was killed"
+    rerun = run_tasks(connection_env(sim), [{"name": "again", JOB_MODULE: job_args(state_path=str(state))}])["again"]
+    assert rerun["failed"] and rerun["error"]["type"] == "CreateUnresolvedError", rerun
+    assert len(sim.state["jobs"]) == 1 and len(posts(sim, "/jobs")) == 1
+    reliability(
+        kind="kill",
+        name="job create",
+        killed=1,
+        data_lost=0,
+        duplicate_triggers=len(sim.state["jobs"]) - 1,
+        detail="SIGKILL during POST /jobs; the job was created anyway and the re-run refused to create a second one",
     )

@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._download import LocalFileError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    CreateUnresolvedError,
     InvalidParameterError,
     NotFoundError,
     OutcomeFailure,
@@ -58,20 +59,38 @@ class FakeJobApi:
 
 
 class FakeState:
+    """A state file in memory, as ``_job_state.JobState`` keeps it."""
+
     path = "/state/job.json"
 
-    def __init__(self, record=None, fail_write=False):
+    def __init__(self, record=None, fail_write=False, fail_pending=False, fail_clear=None):
         self.record = record
         self.fail_write = fail_write
+        self.fail_pending = fail_pending
+        self.fail_clear = fail_clear
         self.written = []
+        self.pending_written = []
 
     def read(self):
-        return self.record
+        return copy.deepcopy(self.record)
 
     def write(self, job_id, body):
         if self.fail_write:
             raise LocalFileError("disk full")
         self.written.append((job_id, body))
+        self.record = {"job_id": job_id, "definition": copy.deepcopy(body), "created_at": "2026-12-02T19:00:00Z"}
+
+    def write_pending(self, body):
+        if self.fail_pending:
+            raise LocalFileError("cannot write state_path /state/job.json before creating the job, so nothing was requested: disk full")
+        self.pending_written.append(body)
+        self.record = {"job_id": None, "definition": copy.deepcopy(body), "pending_since": "2026-12-02T19:00:00Z"}
+
+    def clear_pending(self):
+        if self.fail_clear:
+            return self.fail_clear
+        self.record = None
+        return None
 
 
 def test_definition_defaults_flow_from_product_in_any_case_and_strips_the_trailing_slash():
@@ -242,8 +261,11 @@ def test_a_create_whose_answer_was_lost_says_the_job_may_exist_and_how_to_go_on(
     message = str(failure.value)
     assert "may have been created" in message
     assert "Cloud Migration Assistant" in message and "'Wave 1'" in message
-    assert "set job_id" in message and "run again" in message
+    assert "job_id set to its ID" in message and "run again" in message
     assert state.written == []
+    # The record of the unanswered create stays: a re-run must not create a second job.
+    assert state.pending_written == [definition()] and state.record["job_id"] is None
+    assert "records this create as unanswered" in message and "remove /state/job.json" in message
 
 
 @pytest.mark.parametrize("error", [RateLimitedError("Too Many Requests", status=429), refused_connection()])
@@ -251,3 +273,87 @@ def test_a_create_the_service_cannot_have_acted_on_fails_as_it_is(error):
     with pytest.raises(type(error)) as failure:
         ensure_job(FakeJobApi(post_error=error), definition(), None, None, False, lambda msg: None)
     assert "may have been created" not in str(failure.value)
+
+
+class PendingAtPost(FakeJobApi):
+    """Sees what the state file holds when the create is sent."""
+
+    def __init__(self, state, **kwargs):
+        super(PendingAtPost, self).__init__(**kwargs)
+        self.state = state
+        self.record_at_post = "not sent"
+
+    def create_job(self, body):
+        self.record_at_post = self.state.read()
+        return super(PendingAtPost, self).create_job(body)
+
+
+def test_the_create_is_recorded_as_unanswered_before_it_is_sent_and_as_the_job_after():
+    state = FakeState()
+    api = PendingAtPost(state)
+    result = ensure_job(api, definition(), None, state, False, pytest.fail)
+    assert api.record_at_post["job_id"] is None and api.record_at_post["definition"] == definition()
+    assert result["job_id"] == "job-new" and state.record["job_id"] == "job-new"
+
+
+def test_a_rerun_after_an_unanswered_create_fails_before_any_request_and_says_how_to_go_on():
+    api = FakeJobApi()
+    state = FakeState({"job_id": None, "definition": definition(), "pending_since": "2026-12-02T19:00:00Z"})
+    for check_mode in (False, True):
+        with pytest.raises(CreateUnresolvedError) as failure:
+            ensure_job(api, definition(), None, state, check_mode, pytest.fail)
+        message = str(failure.value)
+        assert "records a create of the job 'Wave 1' (at 2026-12-02T19:00:00Z) whose answer never came back" in message
+        assert "nothing was requested" in message and "job_id set to its ID" in message and "remove /state/job.json" in message
+    assert api.created == [] and api.read == []
+
+
+def test_an_unanswered_create_of_another_declaration_is_named_too():
+    state = FakeState({"job_id": None, "definition": definition(name="Wave 0"), "pending_since": "2026-12-02T19:00:00Z"})
+    with pytest.raises(CreateUnresolvedError) as failure:
+        ensure_job(FakeJobApi(), definition(), None, state, False, pytest.fail)
+    assert "'Wave 0'" in str(failure.value) and "another declaration: name differ" in str(failure.value)
+
+
+def test_the_job_found_after_an_unanswered_create_is_recorded_when_named_by_job_id():
+    body = definition()
+    api = FakeJobApi({"job-found": body})
+    state = FakeState({"job_id": None, "definition": body, "pending_since": "2026-12-02T19:00:00Z"})
+    ensure_job(api, body, "job-found", state, True, pytest.fail)
+    assert state.written == []
+    result = ensure_job(api, body, "job-found", state, False, pytest.fail)
+    assert result["job_id"] == "job-found" and not result["changed"]
+    assert state.written == [("job-found", body)]
+    # The next run needs no job_id.
+    assert ensure_job(api, body, None, state, False, pytest.fail)["job_id"] == "job-found" and api.created == []
+
+
+def test_job_id_leaves_the_state_alone_unless_it_resolves_an_unanswered_create_of_the_same_declaration():
+    body = definition()
+    api = FakeJobApi({"job-1": body})
+    for record in (
+        {"job_id": None, "definition": definition(name="Wave 0"), "pending_since": "2026-12-02T19:00:00Z"},
+        {"job_id": "job-0", "definition": body, "created_at": "2026-12-02T19:00:00Z"},
+    ):
+        state = FakeState(copy.deepcopy(record))
+        ensure_job(api, body, "job-1", state, False, pytest.fail)
+        assert state.written == [] and state.record == record
+
+
+@pytest.mark.parametrize("error", [RateLimitedError("Too Many Requests", status=429), refused_connection()])
+def test_a_create_the_service_cannot_have_acted_on_removes_its_record(error):
+    state = FakeState()
+    with pytest.raises(type(error)):
+        ensure_job(FakeJobApi(post_error=error), definition(), None, state, False, pytest.fail)
+    assert state.pending_written == [definition()] and state.record is None
+    failed_clear = FakeState(fail_clear="Read-only file system")
+    with pytest.raises(type(error)) as failure:
+        ensure_job(FakeJobApi(post_error=error), definition(), None, failed_clear, False, pytest.fail)
+    assert "could not be removed (Read-only file system): remove it before the next run" in str(failure.value)
+
+
+def test_a_state_file_that_cannot_record_the_create_first_stops_before_the_request():
+    api = FakeJobApi()
+    with pytest.raises(LocalFileError, match="nothing was requested"):
+        ensure_job(api, definition(), None, FakeState(fail_pending=True), False, pytest.fail)
+    assert api.created == []

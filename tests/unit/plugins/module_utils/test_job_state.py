@@ -31,7 +31,13 @@ def test_write_then_read_round_trips_with_mode_0600_and_no_temporary_files(tmp_p
 
 @pytest.mark.parametrize(
     "content, message",
-    [("{not json", "cannot read state_path"), (json.dumps({"jobId": "x"}), "is not a migration_job state file"), ("[]", "is not a migration_job")],
+    [
+        ("{not json", "cannot read state_path"),
+        (json.dumps({"jobId": "x"}), "is not a migration_job state file"),
+        ("[]", "is not a migration_job"),
+        (json.dumps({"job_id": "", "definition": {}}), "is not a migration_job state file"),
+        (json.dumps({"job_id": None, "definition": {}}), "is not a migration_job state file"),
+    ],
 )
 def test_an_unusable_state_file_is_an_error_not_a_new_job(tmp_path, content, message):
     path = tmp_path / "job.json"
@@ -110,3 +116,44 @@ def test_a_lock_released_during_the_wait_is_taken(tmp_path):
     with state.locked():
         state.write("job-1", {"name": "Wave 1"})
     assert state.read()["job_id"] == "job-1" and 1 <= clock.now < 2
+
+
+def test_an_unanswered_create_is_recorded_then_replaced_by_the_job_or_removed(tmp_path):
+    state = JobState(str(tmp_path / "job.json"))
+    with state.locked():
+        state.write_pending({"name": "Wave 1"})
+        record = state.read()
+        assert record["job_id"] is None and record["definition"] == {"name": "Wave 1"} and record["pending_since"]
+        assert stat.S_IMODE(os.stat(state.path).st_mode) == 0o600
+        state.write("job-1", {"name": "Wave 1"})
+        assert state.read()["job_id"] == "job-1"
+        state.write_pending({"name": "Wave 2"})
+        assert state.clear_pending() is None and state.read() is None
+        assert state.clear_pending() is None
+    assert sorted(os.listdir(str(tmp_path))) == ["job.json.lock"]
+
+
+def test_a_state_file_that_cannot_be_written_before_the_create_says_nothing_was_requested(tmp_path):
+    (tmp_path / "job.json").mkdir()
+    with pytest.raises(LocalFileError, match="before creating the job, so nothing was requested"):
+        JobState(str(tmp_path / "job.json")).write_pending({"name": "Wave 1"})
+
+
+def test_a_job_created_but_not_recorded_says_to_set_job_id(tmp_path):
+    (tmp_path / "job.json").mkdir()
+    with pytest.raises(LocalFileError) as failure:
+        JobState(str(tmp_path / "job.json")).write("job-7", {"name": "Wave 1"})
+    assert "job job-7 was created but cannot be recorded" in str(failure.value) and "Set job_id to job-7" in str(failure.value)
+
+
+def test_the_record_and_its_directory_are_synced_so_that_it_outlives_a_crash(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    JobState(str(tmp_path / "job.json")).write_pending({"name": "Wave 1"})
+    assert synced == [False, True]
