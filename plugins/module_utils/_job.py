@@ -245,11 +245,7 @@ def _unresolved(record, definition, state):
     )
     if other:
         message += " (that create was for another declaration: %s differ)" % ", ".join(other)
-    hint = (
-        "The API cannot list jobs: look for a job named %r in the Cloud Migration Assistant of the instance (its list of "
-        "migrations). If it is there, run with job_id set to its ID and the same declaration: the job is then recorded in "
-        "state_path. If it is not, remove %s and run again to create it" % (declared.get("name"), state.path)
-    )
+    hint = "The API cannot list jobs. %s" % _how_to_resolve(declared.get("name"), state.path)
     return CreateUnresolvedError(message, hint=hint)
 
 
@@ -263,10 +259,17 @@ def _may_have_created(error, definition, state):
             "to create one (when it was created after all, a re-run creates another job and that one is left unused)" % definition.get("name")
         )
     else:
-        how = (
-            "state_path %s records this create as unanswered, so a re-run creates no second job: it fails until the "
-            "job is found. Look for a job named %r in the Cloud Migration Assistant of the instance (its list of "
-            "migrations). If it is there, run with job_id set to its ID (the job is then recorded in state_path); if "
-            "not, remove %s and run again" % (state.path, definition.get("name"), state.path)
+        how = "state_path %s records this create as unanswered, so a re-run creates no second job: it fails until the job is found. %s" % (
+            state.path,
+            _how_to_resolve(definition.get("name"), state.path),
         )
     error.hint = "%s. %s" % (error.hint, how) if error.hint else how
+
+
+def _how_to_resolve(name, path):
+    """What a person does about a create recorded as unanswered in state_path ``path``."""
+    return (
+        "Look for a job named %r in the Cloud Migration Assistant of the instance (its list of migrations). If it is "
+        "there, run with job_id set to its ID and the same state_path: the job is then recorded there. If it is not, "
+        "remove %s and run again to create it" % (name, path)
+    )

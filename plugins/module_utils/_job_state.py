@@ -6,8 +6,8 @@
 The API cannot list jobs, so this file is what makes a re-run reuse its job. It holds
 ``{"job_id", "definition", "created_at"}``. Before ``POST /jobs`` it holds ``{"job_id": null,
 "definition", "pending_since"}``: a run killed or cut off before it had the answer leaves that
-record, and a re-run refuses to create the job again (it may exist). The file is written atomically (temporary file, fsync, rename,
-mode 0600) and read with a size cap. An exclusive lock on ``{state_path}.lock`` is held from the
+record, and a re-run refuses to create the job again (it may exist). The file is written
+atomically (temporary file, fsync, rename, mode 0600) and read with a size cap. An exclusive lock on ``{state_path}.lock`` is held from the
 read to the write, so two runs at once create one job, not two; a run waits for it at most
 ``LOCK_WAIT`` seconds (a run holding it does one read and at most one create, each bounded). Both
 files are opened without following a symbolic link or blocking on a FIFO. Unlike the ID mapping
