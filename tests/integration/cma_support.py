@@ -53,5 +53,13 @@ def assert_no_secret(run, sim):
             assert secret not in text
 
 
+def fault_task(sim, name, fault):
+    """A task that registers a simulator fault (through its admin endpoint) at this point of the play."""
+    return {
+        "name": name,
+        "ansible.builtin.uri": {"url": sim.url + "/_sim/faults", "method": "POST", "body_format": "json", "body": fault},
+    }
+
+
 def posts(sim, suffix):
     return [entry for entry in sim.requests if entry["method"] == "POST" and entry["path"].endswith(suffix)]

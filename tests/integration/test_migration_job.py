@@ -2,24 +2,17 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """migration_job through ansible-playbook against the simulator: validation, state file, job_id, pacing, retries."""
 
+import datetime
 import json
 
-from ansible_collections.migrationops.atlassian.tests.integration.cma_support import CLOUD_URL, SCOPE, job_args, posts
+from ansible_collections.migrationops.atlassian.tests.integration.cma_support import CLOUD_URL, SCOPE, fault_task, job_args, posts
 from ansible_collections.migrationops.atlassian.tests.integration.conftest import connection_env
 
 MODULE = "migrationops.atlassian.migration_job"
 
 
-def fault_task(sim, name, fault):
-    """A task that registers a simulator fault (through its admin endpoint) at this point of the play."""
-    return {
-        "name": name,
-        "ansible.builtin.uri": {"url": sim.url + "/_sim/faults", "method": "POST", "body_format": "json", "body": fault},
-    }
-
-
 def test_job_rules_state_file_job_id_pacing_and_retries(simulator, run_tasks, tmp_path):
-    sim = simulator("flow", overrides={"rate_limits": {"create_per_window": 1, "window": 3}})
+    sim = simulator("flow")
     state = str(tmp_path / "wave1-job.json")
     run = run_tasks(
         connection_env(sim),
@@ -35,6 +28,8 @@ def test_job_rules_state_file_job_id_pacing_and_retries(simulator, run_tasks, tm
                 MODULE: job_args(job_id="{{ r_2.job_id }}", server_id="OTHER", scope={"projects": {"includedKeys": ["ABC"], "includedData": "all"}}),
             },
             {"name": "unknown_key", MODULE: job_args(scope=dict(SCOPE, dashbords={"includedKeys": ["D1"]}))},
+            # the rate limit answers one create (as the simulator's limiter would, without depending on how fast the tasks run)
+            fault_task(sim, "fault_429", {"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "status", "status": 429, "retry_after": 1}),
             {"name": "paced", MODULE: job_args()},
             fault_task(sim, "fault_502", {"match": {"method": "POST", "path": "/v1/jobs$"}, "kind": "status", "status": 502}),
             {"name": "not_retried_502", MODULE: job_args()},
@@ -65,9 +60,10 @@ def test_job_rules_state_file_job_id_pacing_and_retries(simulator, run_tasks, tm
     paced = run["paced"]
     assert paced["created"], paced
     job_posts = posts(sim, "/migrations/public/v1/jobs")
-    # 429 answers were waited out (Retry-After) and retried: every create but the faulted ones succeeded
-    assert any(entry["rate_limited"] for entry in job_posts)
-    assert [entry["status"] for entry in job_posts if not entry["rate_limited"]] == [200, 200, 200, 502, None]
+    # the 429 was waited out (Retry-After: 1) and retried; the 502 and the reset were not
+    assert [entry["status"] for entry in job_posts] == [200, 200, 429, 200, 502, None]
+    refused, retried = (datetime.datetime.fromisoformat(job_posts[n]["ts"].replace("Z", "+00:00")) for n in (2, 3))
+    assert (retried - refused).total_seconds() >= 1.0
     assert run["not_retried_502"]["failed"] and run["not_retried_502"]["error"]["status_code"] == 502
     reset = run["not_retried_reset"]
     assert reset["failed"] and reset["error"]["type"] == "TransportError" and not reset.get("job_id")

@@ -5,7 +5,7 @@ refused tasks, two runs at once, failures after the POST."""
 
 import json
 
-from ansible_collections.migrationops.atlassian.tests.integration.cma_support import CLOUD_URL, job_args, posts, server_env
+from ansible_collections.migrationops.atlassian.tests.integration.cma_support import CLOUD_URL, fault_task, job_args, posts, server_env
 from ansible_collections.migrationops.atlassian.tests.integration.conftest import MODULE_PYTHON, connection_env, run_playbook
 
 MODULE = "migrationops.atlassian.migration_task"
@@ -71,14 +71,6 @@ def test_task_reuse_force_once_only_migrate_and_running_refusal(simulator, run_t
 
 
 WAIT = {"wait": True, "wait_sleep": 0, "wait_timeout": 60}
-
-
-def fault_task(sim, name, fault):
-    """A task that registers a simulator fault (through its admin endpoint) at this point of the play."""
-    return {
-        "name": name,
-        "ansible.builtin.uri": {"url": sim.url + "/_sim/faults", "method": "POST", "body_format": "json", "body": fault},
-    }
 
 
 def test_a_task_the_instance_refused_is_not_reused_once_the_cause_is_fixed(simulator, run_tasks):

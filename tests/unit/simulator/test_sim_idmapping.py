@@ -203,7 +203,8 @@ def test_preexisting_jobs(simulator, client):
     assert sim.idmapping_trigger_count == 0
 
 
-def test_large_report_streams_fast(simulator, client):
+def test_large_report_streams_whole(simulator, client):
+    # How fast it streams is measured by benchmarks/bench_download.py, not asserted here.
     size = 100 * 1024 * 1024
     jobs = [{"pending_polls": 0, "in_progress_polls": 0, "report": {"size_bytes": size}}]
     sim = simulator("basic", overrides={"idmapping": {"jobs": jobs}})
@@ -211,10 +212,7 @@ def test_large_report_streams_fast(simulator, client):
     job_id, link = ready_job(api)
     assert size - 64 < sim.report_size(job_id) <= size
     digest = hashlib.sha256()
-    started = time.monotonic()
     with requests.get(link["downloadUrl"], stream=True, timeout=30) as response:
         for chunk in response.iter_content(1024 * 1024):
             digest.update(chunk)
-    elapsed = time.monotonic() - started
     assert digest.hexdigest() == sim.report_sha256(job_id)
-    assert elapsed < 10, "%.1f MB/s" % (size / elapsed / 1e6)

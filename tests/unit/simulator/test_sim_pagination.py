@@ -1,6 +1,5 @@
 """Task-list and status pagination: page sizes, next_style, last_page, overlap, cursors."""
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -115,11 +114,10 @@ def test_cursor_of_another_query_or_garbage_is_rejected(simulator, client):
     assert api.get(MAPI + "/jobs/job-1/tasks", params={"cursor": token}).status_code == 400
 
 
-def test_ten_thousand_children_read_quickly(simulator, client):
+def test_ten_thousand_children_come_whole_in_a_hundred_pages(simulator, client):
+    # How fast is the benchmarks' business (benchmarks/bench_tree.py reads the same tree); here, that every child comes once.
     api = client(simulator(big_node(10000, status_page_size=100, next_style="cursor")))
-    started = time.monotonic()
     pages = follow(api, MAPI + "/jobs/job-1/tasks/task-1/status", "cursor", params={"level": "a", "expandChildren": "true"})
-    elapsed = time.monotonic() - started
     assert len(pages) == 100
-    assert sum(len(page["data"]["children"]) for page in pages) == 10000
-    assert elapsed < 5, elapsed  # includes the client; the simulator's own share is far smaller
+    names = [name for page in pages for name in page["data"]["children"]]
+    assert len(names) == len(set(names)) == 10000

@@ -114,11 +114,10 @@ def test_context_manager_and_env():
         requests.get(url + "/_sim/health", timeout=2)
 
 
-def test_start_is_fast():
-    started = time.monotonic()
+def test_start_returns_once_it_serves():
     sim = package.Simulator("demo")
     sim.start()
     try:
-        assert time.monotonic() - started < 1.0
+        assert requests.get(sim.url + "/_sim/health", timeout=2).status_code == 200
     finally:
         sim.stop()
