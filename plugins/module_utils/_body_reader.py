@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A download's body, read as HTTP frames it, and proven complete before it is accepted.
+"""An HTTP body (a report download, an API answer), read as HTTP frames it, and proven complete.
 
 ``open_body(response)`` gives a reader whose ``readinto(view)`` fills part of ``view`` and returns
 0 only at an end that the framing proves: all ``Content-Length`` bytes, or the final chunk of a
@@ -10,12 +10,15 @@ gzip's CRC-32 and ISIZE, and zlib's Adler-32). A body that ends before that rais
 A body framed by the closing of the connection (no length, not chunked) ends at a clean close:
 a reset or a stall fails, but a server that closes early on purpose cannot be told apart (nor a TLS
 connection closed without close_notify: Python's ssl module reports such a ragged end as a clean
-one), so such a reader has ``verified`` false and the caller warns.
+one), so such a reader has ``verified`` false (a download warns; an API answer's JSON decoder judges).
+Lines are bounded by LINE_LIMIT and each decoding step by the caller's buffer: neither an endless
+chunk-size line nor a compression bomb is held in memory.
 
 The body is read straight from the connection's buffered socket (``response.raw._fp.fp``, under
 requests and urllib3), at most one receive per call, so every receive is bounded by the socket
 timeout (``request_timeout``) and the call's ``deadline`` is checked between receives. A response
-without that stream (another adapter) is read through ``iter_content``.
+without that stream (another adapter) is read through ``iter_content``. ``reusable``: read to a
+proven end, the connection may carry the next request. ``wording`` names the body in messages.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import zlib
+from collections import namedtuple
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     AtlassianError,
@@ -35,13 +39,20 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._urls impor
 LINE_LIMIT = 4096
 ENCODED_READ = 1024 * 1024
 ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+# What requests ask for: urllib3 would add br and zstd when their modules are installed.
+ACCEPT_ENCODING = "gzip, deflate"
+
+# How messages name the body: what it is, and what was going on when its connection broke.
+Wording = namedtuple("Wording", "noun receiving")
+DOWNLOAD = Wording("download", "the report was being downloaded")
+ANSWER = Wording("answer", "the answer was being received")
 
 
 class IncompleteBody(UnexpectedResponseError):
     """The body ended before its length, its last chunk or the end of its compressed stream."""
 
 
-def content_length(headers):
+def content_length(headers, wording=DOWNLOAD):
     """The ``Content-Length`` as an int, None when absent; an invalid one is refused."""
     value = headers.get("Content-Length")
     if value is None:
@@ -49,19 +60,19 @@ def content_length(headers):
     try:
         length = int(str(value).strip())
     except ValueError:
-        raise UnexpectedResponseError("the download has an invalid Content-Length header %r" % scrub(value)[:40])
+        raise UnexpectedResponseError("the %s has an invalid Content-Length header %r" % (wording.noun, scrub(value)[:40]))
     if length < 0:
-        raise UnexpectedResponseError("the download has a negative Content-Length header")
+        raise UnexpectedResponseError("the %s has a negative Content-Length header" % wording.noun)
     return length
 
 
-def content_encoding(headers):
+def content_encoding(headers, wording=DOWNLOAD):
     """'gzip', 'deflate' or None (identity); another encoding is refused rather than saved undecoded."""
     value = (headers.get("Content-Encoding") or "").strip().lower()
     if value in ("", "identity"):
         return None
     if value not in ENCODINGS:
-        raise UnexpectedResponseError("the download uses Content-Encoding %r, which the module cannot decode" % scrub(value)[:40])
+        raise UnexpectedResponseError("the %s uses Content-Encoding %r, which the module cannot decode" % (wording.noun, scrub(value)[:40]))
     return ENCODINGS[value]
 
 
@@ -72,17 +83,20 @@ def _chunked(headers, fp):
     return (headers.get("Transfer-Encoding") or "").lower().split(",")[-1].strip() == "chunked"
 
 
-def open_body(response, deadline=None, chunk_size=1024 * 1024):
+def open_body(response, deadline=None, chunk_size=1024 * 1024, wording=DOWNLOAD):
     """The reader of ``response``'s body (see the module docstring); raises on an unusable header."""
     headers = response.headers or {}
-    encoding = content_encoding(headers)
+    encoding = content_encoding(headers, wording)
     fp = getattr(getattr(response, "raw", None), "_fp", None)
     stream = getattr(fp, "fp", None)
     if stream is not None and hasattr(stream, "readinto1") and hasattr(stream, "peek"):
         chunked = _chunked(headers, fp)
-        body = SocketBody(stream, None if chunked else content_length(headers), chunked, deadline)
+        length = None if chunked else content_length(headers, wording)
+        if getattr(fp, "length", None) == 0:
+            chunked, length = False, 0  # http.client knows: a 204, a 304 or an answer to HEAD has no body
+        body = SocketBody(stream, length, chunked, deadline, wording)
     else:
-        body = IterBody(response, chunk_size, content_length(headers), encoding)
+        body = IterBody(response, chunk_size, content_length(headers, wording), encoding, wording)
         encoding = None  # iter_content has decoded it already
     return DecodedBody(body, encoding) if encoding else body
 
@@ -90,9 +104,10 @@ def open_body(response, deadline=None, chunk_size=1024 * 1024):
 class SocketBody:
     """The body on the buffered socket, framed by a length, by chunks or by the closing of the connection."""
 
-    def __init__(self, stream, length, chunked, deadline=None):
+    def __init__(self, stream, length, chunked, deadline=None, wording=DOWNLOAD):
         self.stream = stream
         self.deadline = deadline
+        self.wording = wording
         self.framing = "chunked" if chunked else ("length" if length is not None else "close")
         self.length = length
         self.received = 0
@@ -103,6 +118,10 @@ class SocketBody:
     @property
     def verified(self):
         return self.framing != "close"
+
+    @property
+    def reusable(self):
+        return self.done and self.framing != "close"
 
     def readinto(self, view):
         if self.done:
@@ -117,7 +136,7 @@ class SocketBody:
             count = self._receive(view[:wanted])
             if not count:
                 raise IncompleteBody(
-                    "the download ended after %d of the %d bytes announced by Content-Length (cut short)" % (self.received, self.length)
+                    "the %s ended after %d of the %d bytes announced by Content-Length (cut short)" % (self.wording.noun, self.received, self.length)
                 )
         else:
             count = self._receive(view)
@@ -128,7 +147,7 @@ class SocketBody:
     def _read_chunked(self, view):
         while not self.chunk_left:
             if self.chunks_seen and self._line():
-                raise UnexpectedResponseError("the download's chunked encoding is malformed (no line end after a chunk)")
+                raise UnexpectedResponseError("the %s's chunked encoding is malformed (no line end after a chunk)" % self.wording.noun)
             self.chunk_left = self._chunk_size()
             self.chunks_seen += 1
             if not self.chunk_left:
@@ -138,7 +157,9 @@ class SocketBody:
                 return 0
         count = self._receive(view[: self.chunk_left])
         if not count:
-            raise IncompleteBody("the download ended inside a chunk after %d bytes, before its final chunk (cut short)" % self.received)
+            raise IncompleteBody(
+                "the %s ended inside a chunk after %d bytes, before its final chunk (cut short)" % (self.wording.noun, self.received)
+            )
         self.chunk_left -= count
         self.received += count
         return count
@@ -148,9 +169,9 @@ class SocketBody:
         try:
             size = int(line, 16)
         except ValueError:
-            raise UnexpectedResponseError("the download's chunked encoding is malformed (chunk size %r)" % line[:20])
+            raise UnexpectedResponseError("the %s's chunked encoding is malformed (chunk size %r)" % (self.wording.noun, line[:20]))
         if size < 0:
-            raise UnexpectedResponseError("the download's chunked encoding is malformed (negative chunk size)")
+            raise UnexpectedResponseError("the %s's chunked encoding is malformed (negative chunk size)" % self.wording.noun)
         return size
 
     def _line(self):
@@ -160,11 +181,11 @@ class SocketBody:
             self._check_deadline()
             data = self._call(self.stream.peek, 1)
             if not data:
-                raise IncompleteBody("the download ended after %d bytes, before its final chunk (cut short)" % self.received)
+                raise IncompleteBody("the %s ended after %d bytes, before its final chunk (cut short)" % (self.wording.noun, self.received))
             end = data.find(b"\n")
             line += self._call(self.stream.read, len(data) if end < 0 else end + 1)
             if len(line) > LINE_LIMIT:
-                raise UnexpectedResponseError("the download's chunked encoding is malformed (a line over %d bytes)" % LINE_LIMIT)
+                raise UnexpectedResponseError("the %s's chunked encoding is malformed (a line over %d bytes)" % (self.wording.noun, LINE_LIMIT))
             if end >= 0:
                 return line.rstrip(b"\r\n")
 
@@ -175,8 +196,8 @@ class SocketBody:
     def _check_deadline(self):
         if self.deadline is not None and self.deadline.expired():
             raise DeadlineExceededError(
-                "the download was still arriving when the call's deadline passed (%d bytes received); "
-                "wait_timeout + request_timeout bound the whole call, the download included" % self.received
+                "the %s was still arriving when the call's deadline passed (%d bytes received); "
+                "wait_timeout + request_timeout bound the whole call, the %s included" % (self.wording.noun, self.received, self.wording.noun)
             )
 
     def _call(self, function, argument):
@@ -185,14 +206,17 @@ class SocketBody:
         except (OSError, ValueError) as exc:
             # socket.timeout is an OSError: no byte for request_timeout; a reset or a closed socket too.
             kind = "no data within request_timeout" if "timed out" in str(exc) else "%s" % type(exc).__name__
-            raise TransportError("the connection broke while the report was being downloaded (%s)" % kind)
+            raise TransportError("the connection broke while %s (%s)" % (self.wording.receiving, kind))
 
 
 class IterBody:
     """The body through ``iter_content`` (a response without a socket stream), checked against its length."""
 
-    def __init__(self, response, chunk_size, length, encoding):
+    reusable = False  # iter_content hands the connection back itself
+
+    def __init__(self, response, chunk_size, length, encoding, wording=DOWNLOAD):
         self.chunks = response.iter_content(chunk_size=chunk_size)
+        self.wording = wording
         # With a content encoding the length counts encoded bytes, which iter_content does not show.
         self.length = None if encoding else length
         self.framing = "length" if self.length is not None else "close"
@@ -208,11 +232,12 @@ class IterBody:
                 raise
             except Exception as exc:  # pylint: disable=broad-except
                 # requests, urllib3 and http.client raise many kinds while a body is read.
-                raise TransportError("the connection broke while the report was being downloaded (%s)" % type(exc).__name__)
+                raise TransportError("the connection broke while %s (%s)" % (self.wording.receiving, type(exc).__name__))
             if chunk is None:
                 if self.length is not None and self.received < self.length:
                     raise IncompleteBody(
-                        "the download ended after %d of the %d bytes announced by Content-Length (cut short)" % (self.received, self.length)
+                        "the %s ended after %d of the %d bytes announced by Content-Length (cut short)"
+                        % (self.wording.noun, self.received, self.length)
                     )
                 return 0
             self.pending = memoryview(chunk)
@@ -221,7 +246,7 @@ class IterBody:
         self.pending = self.pending[count:]
         self.received += count
         if self.length is not None and self.received > self.length:
-            raise UnexpectedResponseError("the download sent more than the %d bytes announced by Content-Length" % self.length)
+            raise UnexpectedResponseError("the %s sent more than the %d bytes announced by Content-Length" % (self.wording.noun, self.length))
         return count
 
 
@@ -235,6 +260,7 @@ class DecodedBody:
     def __init__(self, inner, encoding):
         self.inner = inner
         self.encoding = encoding
+        self.wording = inner.wording
         self.framing = inner.framing
         self.received = 0
         self.scratch = memoryview(bytearray(ENCODED_READ))
@@ -245,6 +271,10 @@ class DecodedBody:
     @property
     def verified(self):
         return True  # the compressed stream's own end (and check value) proves completeness
+
+    @property
+    def reusable(self):
+        return self.inner.reusable and self.decoder.eof
 
     def _decoder(self, raw=False):
         if self.encoding == "gzip":
@@ -264,8 +294,8 @@ class DecodedBody:
             if not count:
                 if not self.decoder.eof:
                     raise IncompleteBody(
-                        "the %s-encoded download ended before the end of its %s stream, after %d decoded bytes (cut short)"
-                        % (self.encoding, self.encoding, self.received)
+                        "the %s-encoded %s ended before the end of its %s stream, after %d decoded bytes (cut short)"
+                        % (self.encoding, self.wording.noun, self.encoding, self.received)
                     )
                 return 0
             if self.decoder.eof:
@@ -280,7 +310,7 @@ class DecodedBody:
                 # Some servers send raw deflate without the zlib wrapper that RFC 9110 asks for.
                 self.decoder = self._decoder(raw=True)
                 return self._decode(limit)
-            raise UnexpectedResponseError("the %s-encoded download is corrupt (%s)" % (self.encoding, exc))
+            raise UnexpectedResponseError("the %s-encoded %s is corrupt (%s)" % (self.encoding, self.wording.noun, exc))
         self.started = True
         self.pending = self.decoder.unconsumed_tail
         if self.decoder.eof and self.decoder.unused_data:
@@ -291,5 +321,5 @@ class DecodedBody:
     def _next_member(self):
         """Data after the end of a stream: the next member of a gzip body; anything else is refused."""
         if self.encoding != "gzip":
-            raise UnexpectedResponseError("the download sent data after the end of its %s stream" % self.encoding)
+            raise UnexpectedResponseError("the %s sent data after the end of its %s stream" % (self.wording.noun, self.encoding))
         self.decoder = self._decoder()

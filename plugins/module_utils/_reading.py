@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: MigrationOps contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The hostile side of one HTTP exchange: reading a body within time and size bounds, judging a
-redirect, and naming a failed connection without quoting its URL."""
+"""The hostile side of one HTTP exchange: reading an API answer within time and size bounds (through
+``_body_reader``, whatever urllib3 is installed), judging a redirect, and naming a failed
+connection without quoting its URL."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,7 +16,14 @@ import threading
 import time
 from urllib.parse import urljoin, urlsplit
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import DeadlineExceededError, TransportError, UnexpectedResponseError
+from ansible_collections.migrationops.atlassian.plugins.module_utils._answers import error_for_response
+from ansible_collections.migrationops.atlassian.plugins.module_utils._body_reader import ANSWER, DecodedBody, IncompleteBody, open_body
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
+    AtlassianError,
+    DeadlineExceededError,
+    TransportError,
+    UnexpectedResponseError,
+)
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, redact_url, scrub
 
 try:
@@ -24,6 +32,10 @@ except ImportError:  # pragma: no cover - _transport reports the missing library
     requests = None
 
 CHUNK_BYTES = 64 * 1024
+# One page of an API answer; a real page is a few hundred KB. Larger answers are refused unread.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+# What is kept of an error body for its message.
+MAX_ERROR_BYTES = 64 * 1024
 # Hops a presigned link may redirect (S3 moves objects across regions with one).
 MAX_DOWNLOAD_REDIRECTS = 3
 
@@ -174,51 +186,88 @@ class _Watchdog:
         return False
 
 
-def read_body(response, clock, ends_at, budget, timeout, endpoint, cap, refuse_over_cap):
-    """The body of a streamed ``response``, read in chunks until ``ends_at`` (on ``clock``).
+def read_body(response, clock, ends_at, budget, timeout, endpoint, error_body=None):
+    """The body of a streamed ``response`` (bytes), read by ``_body_reader`` until ``ends_at`` (on ``clock``).
 
-    Over ``cap`` bytes it is refused unread (``refuse_over_cap``) or cut there (an error body, kept
-    for its message). Past ``ends_at`` it raises DeadlineExceededError: ``budget`` is the request's
-    share of ``timeout`` (request_timeout) that the call's deadline left.
+    A 2xx answer over MAX_ANSWER_BYTES (decoded) is refused unread, and one cut short raises
+    TransportError, retried like a read timeout. An error body (any other status, or
+    ``error_body``) is cut at MAX_ERROR_BYTES and kept for its message; what the reader refuses in
+    it (a header, its framing, its encoding) only ends it, as the status says what happened. Past
+    ``ends_at`` it raises TransportError when cut by request_timeout (``budget``, the request's
+    share of ``timeout``, was all of it), else DeadlineExceededError. A connection that stays open
+    goes back to the pool once its body is proven whole.
     """
-    chunks, size = [], 0
-    with _Watchdog(response, ends_at - clock()) as watchdog:
-        try:
-            for chunk in response.iter_content(CHUNK_BYTES):
-                size += len(chunk)
-                if size > cap:
-                    if refuse_over_cap:
-                        raise UnexpectedResponseError(
-                            "the answer is larger than %d MiB: refused without reading the rest (no API page is that large)" % (cap // (1024 * 1024)),
-                            endpoint=endpoint,
-                            status=response.status_code,
-                        )
-                    chunks.append(chunk[: cap - (size - len(chunk))])
-                    break
-                chunks.append(chunk)
-                if clock() >= ends_at:
-                    watchdog.fired = True
-                    break
-        except Exception:  # pylint: disable=broad-except
-            # Whatever a read fails with once the watchdog shut its socket down is the timeout.
-            if not watchdog.fired:
-                raise
-        finally:
-            if watchdog.fired or size > cap:
-                response.close()
-    if watchdog.fired:
-        # Cut by request_timeout: a slow answer, retried like a read timeout; cut by the deadline: the end.
-        cls = TransportError if budget >= timeout else DeadlineExceededError
-        raise cls(
-            "the answer was not complete within %gs: request_timeout bounds a whole request, body included%s"
-            % (round(budget, 3), "" if budget >= timeout else ", and the call's deadline left no more"),
-            endpoint=endpoint,
-        )
-    content = b"".join(chunks)
+    status = response.status_code
+    error_body = not 200 <= status < 300 if error_body is None else error_body
+    cap = MAX_ERROR_BYTES if error_body else MAX_ANSWER_BYTES
+    content, body, reusable = bytearray(), None, False
+    try:
+        with _Watchdog(response, ends_at - clock()) as watchdog:
+            try:
+                body = open_body(response, chunk_size=CHUNK_BYTES, wording=ANSWER)
+                view = memoryview(bytearray(CHUNK_BYTES))
+                while len(content) <= cap and not watchdog.fired:
+                    count = body.readinto(view[: cap + 1 - len(content)])
+                    if not count:
+                        reusable = body.reusable and not getattr(response.raw._fp, "will_close", True)  # pylint: disable=protected-access
+                        break
+                    content += view[:count]
+                    if clock() >= ends_at:
+                        watchdog.fired = True
+            except AtlassianError as exc:
+                # Whatever a read fails with once the watchdog shut its socket down is the timeout.
+                if not (watchdog.fired or (error_body and isinstance(exc, UnexpectedResponseError))):
+                    raise _named(exc, endpoint, status)
+        if watchdog.fired:
+            reusable = False
+            # Cut by request_timeout: a slow answer, retried like a read timeout; cut by the deadline: the end.
+            cls = TransportError if budget >= timeout else DeadlineExceededError
+            raise cls(
+                "the answer was not complete within %gs: request_timeout bounds a whole request, body included%s"
+                % (round(budget, 3), "" if budget >= timeout else ", and the call's deadline left no more"),
+                endpoint=endpoint,
+            )
+        if len(content) > cap:
+            if error_body:
+                del content[cap:]
+            else:
+                raise UnexpectedResponseError(
+                    "the answer is larger than %d MiB%s: refused without reading the rest (no API page is that large)"
+                    % (cap // (1024 * 1024), " once decoded (Content-Encoding %s)" % body.encoding if isinstance(body, DecodedBody) else ""),
+                    endpoint=endpoint,
+                    status=status,
+                )
+    finally:
+        if reusable:
+            # Read past http.client and urllib3: http.client closes its answer, so that urllib3 may reuse the connection.
+            response.raw._fp.close()  # pylint: disable=protected-access
+            response.raw.release_conn()
+        else:
+            response.close()
+    content = bytes(content)
     # Later readers (error descriptions) take the body from here, not from the socket.
     response._content = content  # pylint: disable=protected-access
     response._content_consumed = True  # pylint: disable=protected-access
     return content
+
+
+def refused_download(response, clock, ends_at, budget, timeout, endpoint, redact):
+    """The error that a download link's answer other than 200 stands for; its body is read (capped) for the message only."""
+    try:
+        read_body(response, clock, ends_at, budget, timeout, endpoint, error_body=True)
+    except (TransportError, DeadlineExceededError):
+        response._content, response._content_consumed = b"", True  # pylint: disable=protected-access
+    return error_for_response(response, endpoint, account_hints=False, redact=redact)
+
+
+def _named(exc, endpoint, status):
+    """``exc`` from the body reader, naming the endpoint; a 2xx answer cut short becomes a TransportError."""
+    if isinstance(exc, IncompleteBody):
+        return TransportError(exc.message, endpoint=endpoint)
+    exc.endpoint = exc.endpoint or endpoint
+    if isinstance(exc, UnexpectedResponseError):
+        exc.status = exc.status or status
+    return exc
 
 
 def redirect_target(url, location, endpoint, hops):

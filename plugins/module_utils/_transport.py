@@ -4,8 +4,9 @@
 """HTTP transport: one requests.Session per module run, authentication, retries, error mapping.
 
 Hostile by default: every request is bounded as a whole (connect, headers and body) by
-``min(request_timeout, what is left of the call's Deadline)``, answers are read in chunks up to a
-cap, API calls follow no redirects, and every error message is scrubbed of the credentials.
+``min(request_timeout, what is left of the call's Deadline)``, answers are read up to a cap by the
+collection's own bounded body reader (``_reading``, ``_body_reader``: not urllib3's, whichever is
+installed), API calls follow no redirects, and every error message is scrubbed of the credentials.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +28,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._answers im
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._auth import ApiAuth, NoAuth
 from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy, server_wait
+from ansible_collections.migrationops.atlassian.plugins.module_utils._body_reader import ACCEPT_ENCODING
 from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline import Deadline
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     AtlassianError,
@@ -35,8 +37,8 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     TransportError,
     UnexpectedResponseError,
 )
+from ansible_collections.migrationops.atlassian.plugins.module_utils import _reading
 from ansible_collections.migrationops.atlassian.plugins.module_utils._http_session import new_session
-from ansible_collections.migrationops.atlassian.plugins.module_utils._reading import connection_refused, read_body, redirect_target, transport_error
 from ansible_collections.migrationops.atlassian.plugins.module_utils._secrets import SecretRedactor
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import redact_url, redirect_origin
 from ansible_collections.migrationops.atlassian.plugins.module_utils._version import USER_AGENT
@@ -51,10 +53,6 @@ except ImportError:  # pragma: no cover - exercised by the missing_required_lib 
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 RETRYABLE_STATUS = frozenset((429, 500, 502, 503, 504))
-# One page of an API answer; a real page is a few hundred KB. Larger answers are refused unread.
-MAX_ANSWER_BYTES = 8 * 1024 * 1024
-# What is kept of an error body for its message.
-MAX_ERROR_BYTES = 64 * 1024
 MIGRATION_API_PREFIX = "/migrations/public/"
 BEARER_ON_MIGRATION_API = (
     "no email is set, so the API token is sent as Bearer: Atlassian documents only Basic authentication "
@@ -109,7 +107,7 @@ class ApiClient:
         self._bearer_warned = False
         self.verify = (ca_path or True) if validate_certs else False
         self.session = session or new_session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING})
         self.retries_used = 0
         self.requests_sent = 0
         # Retry sleeps of the whole call: without a deadline they add up to policy.max_total at most.
@@ -169,9 +167,9 @@ class ApiClient:
                 failure = exc
             except requests.exceptions.RequestException as exc:
                 # A certificate that failed verification fails again; retrying only delays the hint.
-                if isinstance(exc, requests.exceptions.SSLError) or not (idempotent or connection_refused(exc)):
-                    raise transport_error(exc, endpoint, self.timeout, attempt)
-                failure = transport_error(exc, endpoint, self.timeout, attempt)
+                if isinstance(exc, requests.exceptions.SSLError) or not (idempotent or _reading.connection_refused(exc)):
+                    raise _reading.transport_error(exc, endpoint, self.timeout, attempt)
+                failure = _reading.transport_error(exc, endpoint, self.timeout, attempt)
             else:
                 status = response.status_code
                 if 200 <= status < 300:
@@ -261,11 +259,7 @@ class ApiClient:
                 endpoint=endpoint,
                 status=response.status_code,
             )
-        success = 200 <= response.status_code < 300
-        content = read_body(
-            response, self._clock, ends_at, budget, self.timeout, endpoint, MAX_ANSWER_BYTES if success else MAX_ERROR_BYTES, refuse_over_cap=success
-        )
-        return response, content
+        return response, _reading.read_body(response, self._clock, ends_at, budget, self.timeout, endpoint)
 
     def open_download(self, url):
         """Stream a presigned URL without Atlassian credentials. One attempt: the caller fetches a fresh link.
@@ -288,7 +282,7 @@ class ApiClient:
             try:
                 response = self.session.get(url, auth=NoAuth(), stream=True, timeout=budget, verify=self.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
-                raise transport_error(exc, endpoint, budget)
+                raise _reading.transport_error(exc, endpoint, budget)
             except ValueError:
                 # The message would quote the link, signature included.
                 raise UnexpectedResponseError("the download failed: Python refused the link or a redirect's Location as unusable", endpoint=endpoint)
@@ -296,14 +290,8 @@ class ApiClient:
                 location = response.headers.get("Location")
                 response.close()
                 hops += 1
-                url = redirect_target(url, location, endpoint, hops)
+                url = _reading.redirect_target(url, location, endpoint, hops)
                 continue
             if response.status_code != 200:
-                try:
-                    read_body(response, self._clock, ends_at, budget, self.timeout, endpoint, MAX_ERROR_BYTES, refuse_over_cap=False)
-                except (requests.exceptions.RequestException, DeadlineExceededError):
-                    response._content, response._content_consumed = b"", True  # pylint: disable=protected-access
-                error = error_for_response(response, endpoint, account_hints=False, redact=self.secrets.redact)
-                response.close()
-                raise error
+                raise _reading.refused_download(response, self._clock, ends_at, budget, self.timeout, endpoint, self.secrets.redact)
             return response

@@ -23,7 +23,8 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     TransportError,
     UnexpectedResponseError,
 )
-from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import MAX_ANSWER_BYTES, ApiClient
+from ansible_collections.migrationops.atlassian.plugins.module_utils._reading import MAX_ANSWER_BYTES
+from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import ApiClient
 
 from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import FakeClock, ScriptedSession, make_response
 
