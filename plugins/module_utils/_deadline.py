@@ -6,7 +6,8 @@
 With ``wait: true`` a call must end within ``wait_timeout + request_timeout + 10`` seconds of its
 start whatever the server does (contract, "One deadline"): every request, retry sleep,
 ``Retry-After`` and page follows the same ``Deadline``. Without ``wait`` the deadline is unbounded
-and only the retry-sleep budget (300 s) and ``request_timeout`` per request apply.
+and only the retry-sleep budget (300 s), ``request_timeout`` per request and the bound of a walk
+over pages (``_pagination.WALK_SECONDS``, a ``part`` of the call's deadline) apply.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -55,6 +56,10 @@ class Deadline:
 
     def elapsed(self):
         return self._clock() - self.started
+
+    def part(self, seconds):
+        """A Deadline ``seconds`` from now on the same clock: the bound of one part of the call, checked beside this one."""
+        return Deadline(seconds, self._clock)
 
 
 def finite_seconds(value, option, minimum=0.0, maximum=MAX_WAIT_SECONDS, allow_zero=True):

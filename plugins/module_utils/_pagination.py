@@ -6,18 +6,35 @@
 The documentation does not say whether ``links.next`` is an absolute URL, a relative path or a
 bare cursor token, so all three are accepted. A ``next`` on another host is refused (following it
 would send the token there), and so is a ``next`` seen before (a server loop would never end).
+
+A server that sends ever-new cursors is stopped by bounds on the walk as a whole, far above what a
+real listing reaches: pages (``MAX_PAGES``), the items all pages hold (the caller's ``max_items``)
+and time (``WALK_SECONDS``, even when the call itself has no deadline).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 from urllib.parse import urljoin, urlsplit
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils._deadline import Deadline
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import DeadlineExceededError, RefusedAnswerError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import origin
 
 MAX_PAGES = 100000
+# One walk over pages ends within this time even without a deadline (no wait). A real tree of tens
+# of thousands of nodes is about a thousand pages at most (50 a page in the simulator; the
+# service's page size is not documented): under 2 minutes at the documented 600 reads a minute,
+# plus at most the call's 300 s of retry sleeps. An hour is ten times that; a fixed figure rather
+# than a multiple of request_timeout, so that the worst case does not grow with an option raised
+# for a slow network. Checked between pages: the last page still gets its whole request_timeout.
+WALK_SECONDS = 3600
+# nginx and Apache refuse a request line longer than 8 KiB by default (HTTP 414), so no cursor in
+# use is longer; a longer one is refused before it is parsed (Python caches the last URLs it
+# parsed, and those would be the server's to size).
+MAX_NEXT_CHARS = 32768
 
 
 def next_link(body):
@@ -32,6 +49,8 @@ def next_link(body):
         return None
     if not isinstance(value, str):
         raise UnexpectedResponseError("'links.next' is not a string in the response")
+    if len(value) > MAX_NEXT_CHARS:
+        raise UnexpectedResponseError("'links.next' is %d characters long, more than the %d of any usable cursor" % (len(value), MAX_NEXT_CHARS))
     return value
 
 
@@ -55,26 +74,51 @@ def resolve_next(current_url, current_params, next_value):
     return current_url, params
 
 
-def iterate_pages(fetch, url, params=None, max_pages=MAX_PAGES, deadline=None):
+def _misbehaving(endpoint, pages, what=""):
+    """The error of a walk past one of its bounds: no real listing gets there, so asking again would not help."""
+    return RefusedAnswerError(
+        "stopped following 'links.next' after %d pages%s: no real listing comes near that, the service misbehaves (endless pages)" % (pages, what),
+        endpoint=endpoint,
+    )
+
+
+def _fingerprint(value):
+    """What the loop check keeps of a ``links.next``: a digest, not the value (32 KiB on each of 100,000 pages)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+
+
+def iterate_pages(fetch, url, params=None, deadline=None, endpoint=None, count=None, max_items=None, items="items", max_pages=MAX_PAGES):
     """Yield each page body. ``fetch(url, params)`` returns the decoded JSON body of one page.
 
-    With a ``deadline`` (a ``_deadline.Deadline``; an ApiClient's ``fetch`` checks its own too),
-    ever-new cursors are followed only until it passes.
+    ``count(body)`` checks a page and returns how many ``items`` it holds; once all pages hold
+    more than ``max_items``, the page that went over is not yielded and the walk is refused.
+    ``deadline`` is the call's (a ``_deadline.Deadline``, default none; an ApiClient's ``fetch``
+    checks it too): ever-new cursors are followed until it passes, and for ``WALK_SECONDS`` at
+    most, on its clock. ``endpoint`` names the listing in the errors raised here.
     """
+    deadline = deadline or Deadline(None)
+    walk = deadline.part(WALK_SECONDS)
     seen = set()
-    pages = 0
+    pages = total = 0
     while True:
-        if pages and deadline is not None and deadline.expired():
-            raise DeadlineExceededError("stopped following 'links.next' after %d pages: the call's deadline has passed" % pages)
+        if pages and deadline.expired():
+            raise DeadlineExceededError("stopped following 'links.next' after %d pages: the call's deadline has passed" % pages, endpoint=endpoint)
+        if pages and walk.expired():
+            raise _misbehaving(endpoint, pages, " and %d s" % WALK_SECONDS)
         body = fetch(url, params)
         pages += 1
+        if count is not None:
+            total += count(body)
+            if total > max_items:
+                raise _misbehaving(endpoint, pages, " holding more than %d %s in all" % (max_items, items))
         yield body
         value = next_link(body)
         if value is None:
             return
-        if value in seen:
-            raise UnexpectedResponseError("the API returned the same 'links.next' twice; stopping to avoid an endless loop")
+        fingerprint = _fingerprint(value)
+        if fingerprint in seen:
+            raise UnexpectedResponseError("the API returned the same 'links.next' twice; stopping to avoid an endless loop", endpoint=endpoint)
         if pages >= max_pages:
-            raise UnexpectedResponseError("the API returned more than %d pages; stopping to avoid an endless loop" % max_pages)
-        seen.add(value)
+            raise _misbehaving(endpoint, pages)
+        seen.add(fingerprint)
         url, params = resolve_next(url, params, value)

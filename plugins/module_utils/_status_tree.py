@@ -53,19 +53,21 @@ class _Malformed(Exception):
 
 
 def validate_node(node, where="data"):
-    """Check that ``node`` has the documented shape; raise UnexpectedResponseError naming what is wrong.
+    """Check that ``node`` has the documented shape and return how many nodes it holds (itself
+    included); raise UnexpectedResponseError naming what is wrong.
 
     The walk names no node on the way: a page holds thousands, so the offending node's location
     (``data.children.A.children.B``) is put together only once one is found.
     """
     try:
-        _check_node(node, 0)
+        return _check_node(node, 0)
     except _Malformed as exc:
         location = where + "".join(".children.%s" % name for name in reversed(exc.names))
         raise UnexpectedResponseError(exc.template % location)
 
 
 def _check_node(node, depth):
+    """The number of nodes in ``node``'s subtree, once it is checked."""
     if depth > MAX_DEPTH:
         raise _Malformed("status tree is deeper than %d levels at %%s" % MAX_DEPTH)
     if not isinstance(node, dict):
@@ -75,14 +77,16 @@ def _check_node(node, depth):
         kind = FIELD_TYPES.get(key)
         if kind is not None and value is not None and not isinstance(value, kind):
             raise _Malformed("'%s' of status tree node %%s is not %s" % (key, FIELD_KINDS[kind]))
+    nodes = 1
     children = node.get("children")
     if children:
         for name, child in children.items():
             try:
-                _check_node(child, depth + 1)
+                nodes += _check_node(child, depth + 1)
             except _Malformed as exc:
                 exc.names.append(name)
                 raise
+    return nodes
 
 
 def merge_nodes(base, page):

@@ -146,6 +146,12 @@ options:
 notes:
   - One poll is one status read (plus a read per extra page). Status reads are limited to 600 a
     minute per account, so a O(wait_sleep) of 10 seconds or more leaves room for many parallel waits.
+  - One read (of a status tree or a task list, over all its pages) is refused as a misbehaving
+    service, failing the task at once even with O(wait=true), when it follows more than 100,000
+    pages, when its pages hold more than 1,000,000 status tree nodes or 100,000 tasks in all, or
+    when it goes on for more than an hour (checked between pages; with O(wait=true) the wait's
+    own deadline may end it first). Real tasks stay far below these bounds, with tens of thousands
+    of nodes at most.
 seealso:
   - module: migrationops.atlassian.idmapping_job
   - name: Migration API status and progress

@@ -211,6 +211,22 @@ def test_malformed_json_fails_cleanly(simulator, run_tasks):
     assert "Traceback (most recent call last)" not in run.stdout + run.stderr
 
 
+def test_endless_pages_of_a_big_tree_end_a_read_without_wait(simulator, run_tasks):
+    # Every page holds a 10,000-child tree (the benchmark's size) and points to a new page: the
+    # read stops once its pages hold more nodes than any real tree, not after 100,000 pages.
+    sim = simulator(scenario([task("chk-1", "check", check_tree())]))
+    children = dict(("check-%05d" % n, {"status": "FINISHED", "outcome": "SUCCESS"}) for n in range(10000))
+    body = {"data": {"status": "IN_PROGRESS", "children": children}}
+    sim.add_fault({"match": {"method": "GET", "path": "/status$"}, "kind": "endless_cursor", "body": body, "times": None})
+    # Without a bound the read would go on for hours: the task's own timeout makes that a failed assertion.
+    run = run_tasks(connection_env(sim), [{"name": "read", "timeout": 300, MODULE: {"job_id": JOB, "task_id": "chk-1"}}])
+    message = run["read"]["msg"]
+    assert run["read"]["failed"] and message.startswith("GET /migrations/public/v1/jobs/%s/tasks/chk-1/status: " % JOB), message
+    assert "more than 1000000 status tree nodes" in message and "misbehaves" in message
+    assert len(status_requests(sim)) == 100
+    assert "Traceback (most recent call last)" not in run.stdout + run.stderr
+
+
 def test_unknown_job_and_task_fail_clearly_without_wait(simulator, run_tasks):
     sim = simulator(scenario([task("chk-1", "check", check_tree())]))
     run = run_tasks(

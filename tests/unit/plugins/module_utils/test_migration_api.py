@@ -8,10 +8,12 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy
-from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import NotVisibleYet, UnexpectedResponseError
+from ansible_collections.migrationops.atlassian.plugins.module_utils import _migration_api
+from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import NotVisibleYet, RefusedAnswerError, UnexpectedResponseError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._migration_api import MigrationApi
+from ansible_collections.migrationops.atlassian.plugins.module_utils._pagination import WALK_SECONDS
 from ansible_collections.migrationops.atlassian.plugins.module_utils._transport import ApiClient
-from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import ScriptedSession, make_response
+from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import FakeClock, ScriptedSession, make_response
 
 API = "https://api.example.test"
 
@@ -89,3 +91,50 @@ def test_malformed_tree_is_unexpected():
     api, dummy = api_with([page({"status": "FINISHED", "children": ["a"]})])
     with pytest.raises(UnexpectedResponseError):
         api.status_tree("job1", "t1", [], True)
+
+
+def endless_pages(data, count):
+    return [page(data, "cursor-%d" % n) for n in range(count)]
+
+
+def test_status_tree_pages_are_bounded_by_the_nodes_they_hold_in_all(monkeypatch):
+    # Every page repeats the same 3 nodes (a root and 2 children): merged they stay 3, but each page costs a read.
+    monkeypatch.setattr(_migration_api, "MAX_TREE_NODES", 7)
+    api, session = api_with(endless_pages({"status": "IN_PROGRESS", "children": {"A": {}, "B": {}}}, 10))
+    with pytest.raises(RefusedAnswerError) as info:
+        api.status_tree("job1", "t1", [], True)
+    assert len(session.calls) == 3
+    message = str(info.value)
+    assert message.startswith("GET /migrations/public/v1/jobs/job1/tasks/t1/status: ") and "more than 7 status tree nodes" in message
+    assert "misbehaves" in message
+
+
+def test_task_list_pages_are_bounded_by_the_tasks_they_hold_in_all(monkeypatch):
+    monkeypatch.setattr(_migration_api, "MAX_TASKS", 5)
+    api, session = api_with(endless_pages([{"taskId": "m1", "taskType": "migrate"}, {"taskId": "m2", "taskType": "migrate"}], 10))
+    with pytest.raises(RefusedAnswerError) as info:
+        api.tasks("job1")
+    assert len(session.calls) == 3
+    assert str(info.value).startswith("GET /migrations/public/v1/jobs/job1/tasks: ") and "more than 5 tasks" in str(info.value)
+
+
+class SlowSession(ScriptedSession):
+    """Each answer takes ``seconds`` of ``clock``."""
+
+    def __init__(self, answers, clock, seconds):
+        ScriptedSession.__init__(self, answers)
+        self.clock, self.seconds = clock, seconds
+
+    def request(self, method, url, **kwargs):
+        self.clock.now += self.seconds
+        return ScriptedSession.request(self, method, url, **kwargs)
+
+
+def test_a_read_without_wait_follows_pages_for_a_bounded_time():
+    clock = FakeClock()
+    session = SlowSession(endless_pages([{"taskId": "m1", "taskType": "migrate"}], 200), clock, 20)
+    api = MigrationApi(ApiClient(API, "tok", policy=BackoffPolicy(retries=0), session=session, clock=clock.clock))
+    with pytest.raises(RefusedAnswerError) as info:
+        api.tasks("job1")
+    assert len(session.calls) == WALK_SECONDS // 20
+    assert str(info.value).startswith("GET /migrations/public/v1/jobs/job1/tasks: ") and "misbehaves" in str(info.value)

@@ -241,3 +241,8 @@ def test_validate_node_accepts_documented_examples():
     validate_node(
         {"status": "PENDING", "outcome": "SUCCESS", "message": "<string>", "details": {"occurrences": ["x"], "excludable": True}, "children": {}}
     )
+
+
+def test_validate_node_counts_the_nodes_it_checked():
+    assert validate_node({"status": "FINISHED"}) == 1
+    assert validate_node({"children": {"A": {"children": {"B": {}, "C": {"children": None}}}, "D": {}}}) == 5
