@@ -40,6 +40,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._local_file
     refuse_non_regular,
     remove_quietly,
     remove_stale_parts,
+    sync_directory,
 )
 from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import honour_retry_after, wait_for
 
@@ -302,6 +303,8 @@ class IdMappingRun:
             self.files.install(temp, self.dest)
         finally:
             remove_quietly(temp)
+        # The rename outlives a crash only once its directory is synced; until then the journal must stay.
+        sync_directory(os.path.dirname(os.path.realpath(self.dest)))
         # The job is done: a failure applying attributes must not leave it for a force run to resume.
         remove_journal(self.dest)
         self.result.update(size=size, sha256=sha256, status="SUCCESS", changed=True)

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import stat
 
 import pytest
 
@@ -183,3 +184,33 @@ def test_the_journals_temporary_file_left_by_a_killed_run_is_removed(tmp_path, f
         (tmp_path / name).write_text("{}")
     run(dest, wait=False, force=force)
     assert sorted(os.listdir(str(tmp_path))) == sorted(kept + ["report.csv"])
+
+
+def test_the_report_is_renamed_then_its_directory_synced_before_the_journal_goes(tmp_path, monkeypatch):
+    # A report renamed into place is lost in a crash until the directory entry is on disk; the journal that lets
+    # the next run resume must outlive it.
+    dest = tmp_path / "reports" / "report.csv"
+    dest.parent.mkdir()
+    events = []
+    real_fsync, real_remove_journal = os.fsync, _idmapping_job.remove_journal
+
+    class RecordingFiles(Files):
+        def install(self, temp, dest):
+            Files.install(self, temp, dest)
+            events.append("renamed")
+
+    def fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            events.append(("synced", os.fstat(fd).st_ino))
+        real_fsync(fd)
+
+    def remove_journal(path):
+        events.append("journal removed")
+        real_remove_journal(path)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(_idmapping_job, "remove_journal", remove_journal)
+    result = run(dest, files=RecordingFiles())
+    assert result["changed"] and dest.read_bytes() == REPORT
+    after = events[events.index("renamed") :]
+    assert after == ["renamed", ("synced", os.stat(str(dest.parent)).st_ino), "journal removed"], events
