@@ -45,6 +45,9 @@ notes:
     O(force)).
   - A failure to read the task again after creating it only warns; the result still has the
     RV(task_id), with RV(created=true).
+  - One read of the job's task list (over all its pages) is refused as a misbehaving service when
+    it follows more than 100,000 pages, when its pages hold more than 100,000 tasks in all, or
+    when it goes on for more than an hour. Real jobs stay far below these bounds.
 author:
   - MigrationOps contributors (@migrationops)
 extends_documentation_fragment:
