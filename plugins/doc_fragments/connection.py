@@ -65,9 +65,10 @@ options:
     type: path
   request_timeout:
     description:
-      - Timeout in seconds for one HTTP request as a whole, connect (a proxy's C(CONNECT) and the TLS
-        handshake too), headers and body included; a handshake, headers or a body that trickle in slowly
-        end at this time too. Answers larger than 8 MiB are refused.
+      - Timeout in seconds for one HTTP request as a whole, connect (the DNS lookup of a new
+        connection's host name, a proxy's C(CONNECT) and the TLS handshake too), headers and body
+        included; a handshake, headers or a body that trickle in slowly end at this time too.
+        Answers larger than 8 MiB are refused.
       - "One deadline: with C(wait: true) a call ends, returning or failing, within
         C(wait_timeout + request_timeout + 10) seconds of its start, whatever the server does: every
         request, retry sleep, C(Retry-After) and page of a listing is shortened to what is left."

@@ -11,6 +11,11 @@ this session a timeout ``t`` bounds connecting, sending and receiving the head t
 still arriving when the time is up fails as a read timeout. (Python bounds a TLS handshake as a
 whole by the socket timeout itself.) The body is bounded by its readers (``_reading``,
 ``_body_reader``).
+
+``getaddrinfo`` has no timeout: a slow or unreachable DNS resolver holds it for as long as the
+system's resolver settings allow (tens of seconds). A new connection to a host name first
+resolves it in a thread, within the connect timeout; the name is then resolved again by urllib3,
+as before, which the resolver answers from its cache in the usual case.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,19 +24,24 @@ __metaclass__ = type
 
 import http.client
 import io
+import ipaddress
 import numbers
 import socket
+import threading
 import time
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import ConnectTimeoutError
     from urllib3.util import Timeout
 except ImportError:  # pragma: no cover - _transport reports the missing library
     requests = None
     HTTPAdapter = object
 
 HEAD_TOO_SLOW = "the status line and headers did not arrive within the request's time"
+# _reading names the failure by this text.
+RESOLVE_TOO_SLOW = "did not resolve within"
 
 
 class _HeadDeadlineReader(io.RawIOBase):
@@ -108,10 +118,45 @@ class HeadBoundedResponse(http.client.HTTPResponse):
         super().close()
 
 
+def resolves_within(host, port, seconds):
+    """Whether ``getaddrinfo(host, port)`` ends within ``seconds``, successful or not.
+
+    A lookup still running then is left to its daemon thread, which ends with the resolver's own timeout.
+    """
+    lookup = threading.Thread(target=_lookup, args=(host, port), name="migrationops-resolve")
+    lookup.daemon = True
+    lookup.start()
+    lookup.join(seconds)
+    return not lookup.is_alive()
+
+
+def _lookup(host, port):
+    try:
+        socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    except Exception:  # pylint: disable=broad-except
+        pass  # the connection's own lookup reports it
+
+
+def _is_address(host):
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class _HeadBounded:
     """Mixed into a pool's connection class (plain, TLS, proxied or SOCKS alike)."""
 
     response_class = HeadBoundedResponse
+
+    def _new_conn(self):
+        host, seconds = getattr(self, "_dns_host", None), self.timeout
+        # A SOCKS proxy resolves the name itself (socks5h): nothing is looked up here then.
+        bounded = isinstance(seconds, numbers.Real) and not hasattr(self, "_socks_options")
+        if bounded and host and not _is_address(host) and not resolves_within(host, self.port, seconds):
+            raise ConnectTimeoutError(self, "the name %s %s %gs (the system's DNS resolver)" % (host, RESOLVE_TOO_SLOW, seconds))
+        return super()._new_conn()
 
 
 _BOUNDED_CLASSES = {}

@@ -24,6 +24,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     TransportError,
     UnexpectedResponseError,
 )
+from ansible_collections.migrationops.atlassian.plugins.module_utils._http_session import RESOLVE_TOO_SLOW
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import is_loopback, redact_url, scrub
 
 try:
@@ -71,7 +72,9 @@ def transport_error(exc, endpoint, timeout, retries=0):
         )
         error.request_sent = False
         return error
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+    if isinstance(exc, requests.exceptions.ConnectTimeout) and RESOLVE_TOO_SLOW in str(exc):
+        reason, sent = "the host name did not resolve within %ss (the system's DNS resolver is slow or unreachable)" % timeout, False
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
         reason, sent = "connection timed out after %ss" % timeout, False
     elif isinstance(exc, requests.exceptions.ReadTimeout):
         reason = "no answer within request_timeout (%ss)" % timeout

@@ -210,3 +210,60 @@ def test_bound_heads_wraps_any_connection_class_once():
     assert _http_session.bound_heads(pool).ConnectionCls is bounded
     assert _http_session.bound_heads(Pool()).ConnectionCls is bounded  # one class per connection class
     assert Pool.ConnectionCls is HTTPConnection  # the class itself is left alone
+
+
+class Resolver:
+    """socket.getaddrinfo for the names ``*.resolver.test``: ``slow`` hangs until released, ``fast`` is 127.0.0.1."""
+
+    def __init__(self, monkeypatch):
+        self.real = socket.getaddrinfo
+        self.release = threading.Event()
+        self.threads = []
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+
+    def getaddrinfo(self, host, port, *args, **kwargs):
+        if not str(host).endswith(".resolver.test"):
+            return self.real(host, port, *args, **kwargs)
+        self.threads.append(threading.current_thread().name)
+        if host.startswith("slow."):
+            self.release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return self.real("127.0.0.1", port, *args, **kwargs)
+
+
+def test_a_host_name_the_resolver_never_answers_ends_at_request_timeout(monkeypatch):
+    resolver = Resolver(monkeypatch)
+    client = ApiClient("https://slow.resolver.test", TOKEN, email="admin@example.com", timeout=0.5, retries=0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            client.get_json("/migrations/public/v1/jobs/j1")
+        assert time.monotonic() - started < 4  # not the 30 s the lookup hangs
+    finally:
+        resolver.release.set()
+    message = str(info.value)
+    assert "the host name did not resolve within 0.5s" in message and TOKEN not in message
+    assert info.value.request_sent is False
+
+
+def test_a_host_name_is_looked_up_within_the_connect_timeout_then_connected_to():
+    # The first lookup runs in a thread bounded by the timeout; urllib3 then connects as usual.
+    server = RawServer(["HTTP/1.1 200 OK", "Content-Length: 2"], [b"ok"])
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            resolver = Resolver(monkeypatch)
+            port = int(server.url.split(":")[2].split("/")[0])
+            response = _http_session.new_session().get("http://fast.resolver.test:%d/report" % port, timeout=3)
+        assert response.status_code == 200 and response.content == b"ok"
+        assert resolver.threads[0] == "migrationops-resolve"
+    finally:
+        server.stop()
+
+
+def test_an_address_is_connected_to_without_a_lookup_thread(monkeypatch):
+    server = RawServer(["HTTP/1.1 200 OK", "Content-Length: 2"], [b"ok"])
+    monkeypatch.setattr(_http_session, "resolves_within", lambda *args: pytest.fail("an IP address was looked up"))
+    try:
+        assert _http_session.new_session().get(server.url, timeout=3).content == b"ok"
+    finally:
+        server.stop()
