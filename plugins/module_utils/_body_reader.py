@@ -37,6 +37,8 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
 from ansible_collections.migrationops.atlassian.plugins.module_utils._urls import scrub
 
 LINE_LIMIT = 4096
+# Trailer fields after the last chunk, as many as http.client takes header lines.
+MAX_TRAILER_LINES = 100
 ENCODED_READ = 1024 * 1024
 ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 # What requests ask for: urllib3 would add br and zstd when their modules are installed.
@@ -151,8 +153,7 @@ class SocketBody:
             self.chunk_left = self._chunk_size()
             self.chunks_seen += 1
             if not self.chunk_left:
-                while self._line():  # trailer fields, up to the empty line that ends the body
-                    pass
+                self._skip_trailer()
                 self.done = True
                 return 0
         count = self._receive(view[: self.chunk_left])
@@ -163,6 +164,13 @@ class SocketBody:
         self.chunk_left -= count
         self.received += count
         return count
+
+    def _skip_trailer(self):
+        """The trailer fields, up to the empty line that ends the body; an endless trailer is refused."""
+        for dummy in range(MAX_TRAILER_LINES + 1):
+            if not self._line():
+                return
+        raise UnexpectedResponseError("the %s's chunked encoding is malformed (more than %d trailer lines)" % (self.wording.noun, MAX_TRAILER_LINES))
 
     def _chunk_size(self):
         line = self._line().split(b";", 1)[0].strip()

@@ -312,3 +312,15 @@ def test_only_the_encodings_the_reader_decodes_are_asked_for(serve, monkeypatch)
     server = serve((with_length("200 OK", OK), "close"))
     assert client_of(server).get_json("/x") == {"ok": True}
     assert "\r\nAccept-Encoding: gzip, deflate\r\n" in server.requests[0] + "\r\n"
+
+
+def test_an_endless_trailer_after_the_last_chunk_is_refused(serve):
+    # Each trailer line is short, so only their number tells an endless trailer from a real one.
+    endless = [head("200 OK", "Content-Type: application/json", "Transfer-Encoding: chunked") + chunked(OK)[:-2]]
+    endless += [b"X-Trailer-%d: t\r\n" % n for n in range(1000)]
+    server = serve((with_length("200 OK", OK), "keep"), (endless, "close"))
+    client = client_of(server)
+    assert client.get_json("/x") == {"ok": True}
+    with pytest.raises(UnexpectedResponseError) as failure:
+        client.get_json("/x")
+    assert "the answer's chunked encoding is malformed (more than 100 trailer lines)" in str(failure.value)
