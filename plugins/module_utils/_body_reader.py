@@ -25,12 +25,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import zlib
 from collections import namedtuple
 
+from ansible_collections.migrationops.atlassian.plugins.module_utils._body_decoding import DecodedBody
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     AtlassianError,
     DeadlineExceededError,
+    IncompleteBody,
     TransportError,
     UnexpectedResponseError,
 )
@@ -39,7 +40,6 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._urls impor
 LINE_LIMIT = 4096
 # Trailer fields after the last chunk, as many as http.client takes header lines.
 MAX_TRAILER_LINES = 100
-ENCODED_READ = 1024 * 1024
 ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 # What requests ask for: urllib3 would add br and zstd when their modules are installed.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -48,10 +48,6 @@ ACCEPT_ENCODING = "gzip, deflate"
 Wording = namedtuple("Wording", "noun receiving")
 DOWNLOAD = Wording("download", "the report was being downloaded")
 ANSWER = Wording("answer", "the answer was being received")
-
-
-class IncompleteBody(UnexpectedResponseError):
-    """The body ended before its length, its last chunk or the end of its compressed stream."""
 
 
 def content_length(headers, wording=DOWNLOAD):
@@ -256,78 +252,3 @@ class IterBody:
         if self.length is not None and self.received > self.length:
             raise UnexpectedResponseError("the %s sent more than the %d bytes announced by Content-Length" % (self.wording.noun, self.length))
         return count
-
-
-class DecodedBody:
-    """A gzip (one or more members) or deflate (zlib or raw) body, decoded in bounded pieces.
-
-    ``max_length`` keeps a small compressed body from expanding in memory; the end is accepted
-    only once the inner body is complete and zlib has reached (and checked) the stream's end.
-    """
-
-    def __init__(self, inner, encoding):
-        self.inner = inner
-        self.encoding = encoding
-        self.wording = inner.wording
-        self.framing = inner.framing
-        self.received = 0
-        self.scratch = memoryview(bytearray(ENCODED_READ))
-        self.pending = b""
-        self.started = False
-        self.decoder = self._decoder()
-
-    @property
-    def verified(self):
-        return True  # the compressed stream's own end (and check value) proves completeness
-
-    @property
-    def reusable(self):
-        return self.inner.reusable and self.decoder.eof
-
-    def _decoder(self, raw=False):
-        if self.encoding == "gzip":
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
-
-    def readinto(self, view):
-        while True:
-            if self.pending:
-                decoded = self._decode(len(view))
-                if decoded:
-                    view[: len(decoded)] = decoded
-                    self.received += len(decoded)
-                    return len(decoded)
-                continue
-            count = self.inner.readinto(self.scratch)
-            if not count:
-                if not self.decoder.eof:
-                    raise IncompleteBody(
-                        "the %s-encoded %s ended before the end of its %s stream, after %d decoded bytes (cut short)"
-                        % (self.encoding, self.wording.noun, self.encoding, self.received)
-                    )
-                return 0
-            if self.decoder.eof:
-                self._next_member()
-            self.pending = bytes(self.scratch[:count])
-
-    def _decode(self, limit):
-        try:
-            decoded = self.decoder.decompress(self.pending, limit)
-        except zlib.error as exc:
-            if self.encoding == "deflate" and not self.started:
-                # Some servers send raw deflate without the zlib wrapper that RFC 9110 asks for.
-                self.decoder = self._decoder(raw=True)
-                return self._decode(limit)
-            raise UnexpectedResponseError("the %s-encoded %s is corrupt (%s)" % (self.encoding, self.wording.noun, exc))
-        self.started = True
-        self.pending = self.decoder.unconsumed_tail
-        if self.decoder.eof and self.decoder.unused_data:
-            self.pending = self.decoder.unused_data
-            self._next_member()
-        return decoded
-
-    def _next_member(self):
-        """Data after the end of a stream: the next member of a gzip body; anything else is refused."""
-        if self.encoding != "gzip":
-            raise UnexpectedResponseError("the %s sent data after the end of its %s stream" % (self.wording.noun, self.encoding))
-        self.decoder = self._decoder()

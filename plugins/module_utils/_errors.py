@@ -105,6 +105,10 @@ class UnexpectedResponseError(AtlassianError):
     """An answer that is not what the API documents: HTML from a proxy, cut JSON, missing keys."""
 
 
+class IncompleteBody(UnexpectedResponseError):
+    """A body that ended before its length, its last chunk or the end of its compressed stream."""
+
+
 class RefusedAnswerError(AtlassianError):
     """An answer the client will not follow (an API redirect, a link to another host, an
     unparsable Location): asking again gets the same, so a wait ends at once instead of for hours."""

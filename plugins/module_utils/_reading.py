@@ -17,10 +17,12 @@ import time
 from urllib.parse import urljoin, urlsplit
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._answers import error_for_response
-from ansible_collections.migrationops.atlassian.plugins.module_utils._body_reader import ANSWER, DecodedBody, IncompleteBody, open_body
+from ansible_collections.migrationops.atlassian.plugins.module_utils._body_decoding import DecodedBody
+from ansible_collections.migrationops.atlassian.plugins.module_utils._body_reader import ANSWER, open_body
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     AtlassianError,
     DeadlineExceededError,
+    IncompleteBody,
     TransportError,
     UnexpectedResponseError,
 )
