@@ -30,6 +30,10 @@ S3_MESSAGE = re.compile(r"<Message>([^<]{1,300})</Message>")
 MALFORMED = "malformed JSON (the answer was cut short or corrupted)"
 EMPTY = "an empty answer"
 TOO_DEEP = "JSON nested too deeply to be an API answer"
+# The deepest answer taken: a status tree of _status_tree.MAX_DEPTH levels is about 130 deep. Deeper
+# results break ansible-core itself, where its own recursion meets Python's limit: its module
+# encoder (2.19 and later) or, on the controller, wrap_var (2.16 to 2.18, three frames a level).
+MAX_JSON_DEPTH = 200
 REQUEST_ID_LIMIT = 100
 _JSON_TYPES = ((dict, "a JSON object"), (list, "a JSON array"), (bool, "JSON true/false"), (str, "a JSON string"), ((int, float), "a JSON number"))
 
@@ -66,6 +70,20 @@ def _without_lone_surrogates(value):
     return value
 
 
+def _deeper_than(value, limit):
+    """Whether ``value`` nests objects and arrays more than ``limit`` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for item in items:
+            if isinstance(item, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((item, depth + 1))
+    return False
+
+
 def decode_json(content):
     """(value, problem): the decoded JSON of ``content`` (bytes), or None and why it is not usable JSON.
 
@@ -82,8 +100,12 @@ def decode_json(content):
         return None, TOO_DEEP
     except ValueError:
         return None, MALFORMED
+    # Counting brackets costs a pass in C; only an answer with enough of them can be too deep.
+    raw = content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        return None, TOO_DEEP
     # The scan costs a pass in C; the walk happens only for the rare answer that needs it.
-    if _SURROGATE.search(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")):
+    if _SURROGATE.search(raw):
         try:
             value = _without_lone_surrogates(value)
         except RecursionError:

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import json
 
 import pytest
 import requests
@@ -201,6 +202,9 @@ def test_a_dripped_body_cut_by_the_deadline_ends_the_call():
     "text,expected",
     [
         ("[" * 100000 + "]" * 100000, "nested too deeply"),
+        # deeper than ansible-core 2.16's wrap_var can take on the controller, which Python's decoder takes
+        ('{"a": %s1%s}' % ("[" * 200, "]" * 200), "nested too deeply"),
+        ('{"a": %s}' % ('{"b": ' * 200 + "1" + "}" * 200), "nested too deeply"),
         ("[1, 2]", "got a JSON array"),
         ('"a string"', "got a JSON string"),
         ("42", "got a JSON number"),
@@ -215,6 +219,15 @@ def test_odd_json_is_named_never_malformed(text, expected):
         client.get_json("/x")
     assert expected in str(info.value) and "malformed" not in str(info.value)
     assert len(session.calls) == 1  # the same answer would come back: not retried
+
+
+def test_a_status_tree_as_deep_as_the_module_takes_is_decoded():
+    # _status_tree.MAX_DEPTH levels of children, each a node object and its children object: about 130 deep.
+    node = {"status": "FINISHED"}
+    for level in range(64):
+        node = {"status": "FINISHED", "children": {"level-%d" % level: node}}
+    client, dummy, dummy = make_client([make_response(200, text=json.dumps({"data": node}), headers={"Content-Type": "application/json"})])
+    assert client.get_json("/x")["data"]["children"]["level-63"]["status"] == "FINISHED"
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
