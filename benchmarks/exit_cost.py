@@ -1,10 +1,13 @@
 """What ``AnsibleModule.exit_json`` costs on a whole-tree result, apart from the rest of the module.
 
 The result is built in this process by the collection's module_utils (the copy the playbooks
-use) from the same simulator, then put through what exit_json does to every result before it
-prints it: ``remove_values`` (it walks and copies every value, whatever the no_log values) and
-the module encoder of the ``legacy`` serialization profile, which modules without metadata get.
-Medians of REPS, in CPU seconds. It shows how much of the module's own cost is ansible-core's.
+use) from the same simulator, as the module builds it under its action plugin (``nodes`` left
+out, see ``_task_status.NODES_ON_CONTROLLER``), then put through what exit_json does to every
+result before it prints it: ``remove_values`` (it walks and copies every value, whatever the
+no_log values) and the module encoder of the ``legacy`` serialization profile, which modules
+without metadata get. ``list`` is what the action plugin then spends on the controller listing
+``nodes`` from the tree. Medians of REPS, in CPU seconds. It shows how much of the module's own
+cost is ansible-core's.
 """
 
 import importlib
@@ -33,12 +36,12 @@ def measure(collections_path, sim, job_id, task_id):
     transport, migration_api, task_status = _collection_modules(collections_path)
     client = transport.ApiClient(sim.env["ATLASSIAN_API_URL"], API_TOKEN, email=EMAIL, timeout=30, retries=0)
     encoder = module_json.get_module_encoder("legacy", module_json.Direction.MODULE_TO_CONTROLLER)
-    samples = {"build": [], "redact": [], "remove_values": [], "encode": []}
+    samples = {"build": [], "redact": [], "remove_values": [], "encode": [], "list": []}
     result = None
     for dummy in range(REPS):
         started = time.process_time()
         watcher = task_status.TaskStatusWatcher(migration_api.MigrationApi(client), job_id, [], True, task_id)
-        result, dummy_problem = watcher.watch(False, False, 60, 0)
+        result, dummy_problem = watcher.watch(False, False, 60, 0, nodes=False)
         built = time.process_time()
         redacted = client.redact(result)
         redacted_at = time.process_time()
@@ -46,11 +49,14 @@ def measure(collections_path, sim, job_id, task_id):
         cleaned_at = time.process_time()
         json.dumps(cleaned, cls=encoder)
         encoded_at = time.process_time()
+        cleaned["nodes"] = task_status.nodes_of(cleaned)
+        listed_at = time.process_time()
         for key, value in (
             ("build", built - started),
             ("redact", redacted_at - built),
             ("remove_values", cleaned_at - redacted_at),
             ("encode", encoded_at - cleaned_at),
+            ("list", listed_at - encoded_at),
         ):
             samples[key].append(value)
     figures = dict((key, statistics.median(values)) for key, values in samples.items())

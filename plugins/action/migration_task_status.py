@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._task_status import timeout_message
+from ansible_collections.migrationops.atlassian.plugins.module_utils._task_status import NODES_ON_CONTROLLER, nodes_of, timeout_message
 from ansible_collections.migrationops.atlassian.plugins.plugin_utils._chunked_action import ChunkedModuleAction
 from ansible_collections.migrationops.atlassian.plugins.plugin_utils._progress import status_line
 
@@ -22,6 +22,7 @@ class ActionModule(ChunkedModuleAction):
     MODULE = "migrationops.atlassian.migration_task_status"
     DEFAULT_WAIT = False
     DEFAULT_WAIT_TIMEOUT = 3600
+    MODULE_ENVIRONMENT = {NODES_ON_CONTROLLER: "1"}
 
     def line(self, result, args, elapsed):
         return status_line(result, args.get("task_type"), _level(args.get("level")), elapsed)
@@ -35,3 +36,9 @@ class ActionModule(ChunkedModuleAction):
 
     def timeout_message(self, result, args):
         return timeout_message(result, args.get("wait_timeout", self.DEFAULT_WAIT_TIMEOUT), result.get("last_problem"))
+
+    def finish(self, result):
+        # The module left nodes out (NODES_ON_CONTROLLER): they are listed here from the tree.
+        if "nodes" not in result and "tree" in result:
+            result["nodes"] = nodes_of(result)
+        return result

@@ -26,6 +26,10 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._urls impor
 from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter import honour_retry_after, wait_for
 
 MAX_LISTED = 10
+# Set by the same-name action plugin for a task it runs itself (not async): the module leaves
+# ``nodes`` out and the plugin lists them from ``tree`` on the controller, so that the largest
+# key of a big tree is neither encoded by the module, nor sent, nor decoded.
+NODES_ON_CONTROLLER = "MIGRATIONOPS_NODES_ON_CONTROLLER"
 
 
 class Snapshot:
@@ -60,15 +64,16 @@ class Snapshot:
         return not wait_for_children or self.summarize(keep_nodes).all_finished
 
 
-def build_result(job_id, task_id, level, node, wait_for_children, summary_only=False, snapshot=None):
+def build_result(job_id, task_id, level, node, wait_for_children, summary_only=False, snapshot=None, nodes=True):
     """The contract's return keys for ``node`` (None when it was never visible).
 
     ``snapshot`` (the poll that read ``node``) says whether it is a terminal task root standing in
-    for a missing level and carries the summary already computed while waiting.
+    for a missing level and carries the summary already computed while waiting. With ``nodes``
+    false the result has no ``nodes`` key: the caller adds it from ``tree`` (``nodes_of``).
     """
     if snapshot is None:
         snapshot = Snapshot(task_id, node, node_level=level)
-    keep_nodes = not summary_only
+    keep_nodes = not summary_only and nodes
     summary = snapshot.summarize(keep_nodes) if node else None
     terminal = bool(snapshot.missing_levels)
     if summary is None:
@@ -77,7 +82,7 @@ def build_result(job_id, task_id, level, node, wait_for_children, summary_only=F
         unfinished = []
     else:
         unfinished = unfinished_levels(node, level, summary, wait_for_children)
-    return {
+    result = {
         "changed": False,
         "job_id": job_id,
         "task_id": task_id,
@@ -100,6 +105,17 @@ def build_result(job_id, task_id, level, node, wait_for_children, summary_only=F
         "elapsed": 0.0,
         "polls": 0,
     }
+    if not (nodes or summary_only):
+        del result["nodes"]
+    return result
+
+
+def nodes_of(result):
+    """The contract's ``nodes`` of a result built with ``nodes`` false: every descendant of its ``tree``."""
+    tree = result.get("tree")
+    if not isinstance(tree, dict):
+        return []
+    return summarize(tree, [] if result.get("missing_levels") else list(result.get("level") or []), keep_nodes=True).nodes
 
 
 def _listing(items):
@@ -232,15 +248,16 @@ class TaskStatusWatcher:
             root = self.api.status_tree(self.job_id, self.task_id, [], True)
         return Snapshot(self.task_id, root, node_level=[], missing_levels=[",".join(self.level)])
 
-    def watch(self, wait, wait_for_children, timeout, interval, clock=time.monotonic, sleep=time.sleep, summary_only=False):
+    def watch(self, wait, wait_for_children, timeout, interval, clock=time.monotonic, sleep=time.sleep, summary_only=False, nodes=True):
         """(result, problem): the built result after one read or a whole wait, and the last poll's problem.
 
         The result's ``last_problem`` is the most recent problem of any poll, even when a later
         poll succeeded. ``self.summary`` keeps the summary of the node the result describes.
+        ``nodes``: see ``build_result``.
         """
         self.interval, self.sleep, self.clock = interval, sleep, clock
         self.deadline = clock() + (timeout if wait else 0)
-        keep_nodes = not summary_only
+        keep_nodes = not summary_only and nodes
         state = {"visible": None, "polls": 0, "problem": None}
 
         def poll():
@@ -260,7 +277,7 @@ class TaskStatusWatcher:
 
         outcome = wait_for(poll, done if wait else read_once, timeout if wait else 0, interval, clock=clock, sleep=sleep)
         snapshot = outcome.value if outcome.value.node is not None else (state["visible"] or outcome.value)
-        result = build_result(self.job_id, self.task_id, self.level, snapshot.node, wait_for_children, summary_only, snapshot)
+        result = build_result(self.job_id, self.task_id, self.level, snapshot.node, wait_for_children, summary_only, snapshot, nodes)
         self.summary = snapshot.summary
         result.update(last_problem=state["problem"], timed_out=outcome.timed_out, elapsed=round(outcome.elapsed, 3), polls=outcome.polls)
         return result, outcome.value.problem

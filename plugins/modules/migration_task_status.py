@@ -381,6 +381,8 @@ polls:
   type: int
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError, NotVisibleYet, OutcomeFailure
@@ -388,6 +390,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._migration_
 from ansible_collections.migrationops.atlassian.plugins.module_utils._module import connection_argument_spec, run_module
 from ansible_collections.migrationops.atlassian.plugins.module_utils._status_tree import parse_level
 from ansible_collections.migrationops.atlassian.plugins.module_utils._task_status import (
+    NODES_ON_CONTROLLER,
     TaskStatusWatcher,
     gate_message,
     normalize_outcomes,
@@ -431,7 +434,12 @@ def run(module, client):
 
     watcher = TaskStatusWatcher(MigrationApi(client), params["job_id"], level, params["expand_children"], params["task_id"], params["task_type"])
     result, problem = watcher.watch(
-        params["wait"], params["wait_for_children"], params["wait_timeout"], params["wait_sleep"], summary_only=params["summary_only"]
+        params["wait"],
+        params["wait_for_children"],
+        params["wait_timeout"],
+        params["wait_sleep"],
+        summary_only=params["summary_only"],
+        nodes=os.environ.get(NODES_ON_CONTROLLER) != "1",
     )
 
     if not params["wait"] and problem is not None:

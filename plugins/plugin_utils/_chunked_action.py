@@ -61,6 +61,8 @@ class ChunkedModuleAction(ActionBase):
     MODULE = None
     DEFAULT_WAIT = False
     DEFAULT_WAIT_TIMEOUT = 3600
+    # Environment variables for the module when this plugin sees its result (not async), with ``finish``.
+    MODULE_ENVIRONMENT = {}
 
     def line(self, result, args, elapsed):
         """The progress line after a chunk, without the host name."""
@@ -78,6 +80,10 @@ class ChunkedModuleAction(ActionBase):
         """Whether a failed chunk is resumed by one call with the rest of the wait (ChunkedWait.add)."""
         return False
 
+    def finish(self, result):
+        """The task's result from the module's, when this plugin saw it (not async); changed in place."""
+        return result
+
     def run(self, tmp=None, task_vars=None):
         result = super(ChunkedModuleAction, self).run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
@@ -85,14 +91,23 @@ class ChunkedModuleAction(ActionBase):
         module = self.MODULE
         heartbeat = self._int(args.get("heartbeat"), 0)
         wrap_async = self._task.async_val
-        if wrap_async or heartbeat <= 0 or not self._bool(args.get("wait"), self.DEFAULT_WAIT):
-            # One call, as the module alone; an async task cannot print between chunks.
-            result = merge_hash(result, self._execute_module(module_name=module, module_args=args, task_vars=task_vars, wrap_async=wrap_async))
-        else:
-            result = merge_hash(result, self._wait_in_chunks(module, args, heartbeat, task_vars))
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result
+        if wrap_async:
+            # One call, as the module alone; an async task cannot print between chunks, and its
+            # result is read by async_status, never by this plugin.
+            return merge_hash(result, self._execute_module(module_name=module, module_args=args, task_vars=task_vars, wrap_async=wrap_async))
+        environment = self._task.environment
+        if self.MODULE_ENVIRONMENT:
+            listed = environment if isinstance(environment, list) else [environment] if environment else []
+            self._task.environment = listed + [dict(self.MODULE_ENVIRONMENT)]
+        try:
+            if heartbeat <= 0 or not self._bool(args.get("wait"), self.DEFAULT_WAIT):
+                result = merge_hash(result, self._execute_module(module_name=module, module_args=args, task_vars=task_vars))
+            else:
+                result = merge_hash(result, self._wait_in_chunks(module, args, heartbeat, task_vars))
+        finally:
+            self._task.environment = environment
+        self._remove_tmp_path(self._connection._shell.tmpdir)
+        return self.finish(result)
 
     def _wait_in_chunks(self, module, args, heartbeat, task_vars):
         wait = ChunkedWait(self._int(args.get("wait_timeout"), self.DEFAULT_WAIT_TIMEOUT), heartbeat, time.monotonic)

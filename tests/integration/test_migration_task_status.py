@@ -91,6 +91,35 @@ def test_tree_over_pages_merged_in_each_next_style(simulator, run_tasks, next_st
     assert len(status_requests(sim)) >= 4  # 7 children, 2 per page with overlap: at least 4 pages
 
 
+def test_nodes_are_listed_on_the_controller_and_by_the_module_when_async(simulator, run_tasks):
+    # The module leaves nodes out of what it sends when its action plugin reads the result (not async).
+    sim = simulator(scenario([task("chk-1", "check", check_tree())]))
+    env = dict(connection_env(sim), ANSIBLE_DEBUG="1")
+    args = {"job_id": JOB, "task_id": "chk-1"}
+    run = run_tasks(env, [{"name": "read", MODULE: args}, {"name": "async", "async": 60, "poll": 1, MODULE: args}])
+    read, in_background = run["read"], run["async"]
+    assert [n["name"] for n in read["nodes"]] == sorted(CHECKS) and read["nodes"][0]["level"] == "AnonPermission"
+    assert in_background["nodes"] == read["nodes"] and in_background["tree"] == read["tree"]
+    # With ANSIBLE_DEBUG ansible-core prints what each module process printed, a line of JSON each.
+    output = (run.stdout + run.stderr + run.log).splitlines()
+    sent = [line for line in output if line.startswith('{"changed": false, "job_id"') and '"tree"' in line]
+    assert len(sent) == 2, sent
+    assert '"nodes"' not in sent[0] and '"nodes"' in sent[1]  # the first task's module, then the async one's
+
+
+def test_the_task_environment_is_kept_beside_the_plugins_own(simulator, run_tasks):
+    # The credentials come only from the task's environment keyword, as a dict and as a template.
+    sim = simulator(scenario([task("chk-1", "check", check_tree())]))
+    args = {"job_id": JOB, "task_id": "chk-1"}
+    tasks = [
+        {"name": "dict", "environment": connection_env(sim), MODULE: args},
+        {"name": "template", "environment": "{{ connection }}", MODULE: args},
+    ]
+    run = run_tasks({}, tasks, play_vars={"connection": connection_env(sim)})
+    for name in ("dict", "template"):
+        assert not run[name].get("failed") and [n["name"] for n in run[name]["nodes"]] == sorted(CHECKS), run[name]
+
+
 def test_task_type_resolves_newest_task_across_task_list_pages(simulator, run_tasks):
     migrate_tasks = [task("mig-%02d" % i, "migrate", migrate_tree(), "2026-11-02T10:%02d:00Z" % i) for i in range(45)]
     checks = [task("chk-old", "check", check_tree(outcome="SUCCESS", children={})), task("chk-new", "check", check_tree(), "2026-11-01T12:00:00Z")]

@@ -18,6 +18,7 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._task_statu
     TaskStatusWatcher,
     build_result,
     gate_message,
+    nodes_of,
     normalize_outcomes,
     timeout_message,
 )
@@ -250,6 +251,31 @@ def test_terminal_root_lists_the_failed_checks_it_holds():
     assert result["finished"] and result["missing_levels"] == ["migrate"]
     assert result["failed_levels"] == ["check", "check,AnonPermission"] and result["excludable_failures"] == ["AnonPermission"]
     assert "check,AnonPermission (FAILED, excludable)" in gate_message(result, ["FAILED"], True)
+
+
+@pytest.mark.parametrize("asked, roots", [(["check"], None), (["migrate"], "terminal")], ids=["level", "terminal root"])
+def test_a_result_without_nodes_lists_the_same_nodes_from_its_tree(asked, roots):
+    # Under its action plugin the module leaves nodes out; the plugin lists them from the tree with nodes_of.
+    if roots:
+        root = dict(REFUSED_ROOT, children={"check": CHECK_TREE})
+        api = FakeApi([NotVisibleYet("Level not found: migrate")], roots=[root])
+    else:
+        api = FakeApi([CHECK_TREE])
+    whole, dummy = watch(api, level=asked, wait_for_children=True)
+    clock = FakeClock()
+    watcher = TaskStatusWatcher(api, "job1", list(asked), True, task_id="t1")
+    without, dummy = watcher.watch(True, True, 100, 10, clock=clock.clock, sleep=clock.sleep, nodes=False)
+    assert "nodes" not in without and without["tree"] == whole["tree"]
+    assert nodes_of(without) == whole["nodes"] and len(whole["nodes"]) >= 2
+    # every other key is the module's, as with nodes, and the gate (given the watcher's nodes, as the module does) is the same
+    assert dict(without, nodes=whole["nodes"]) == dict(whole, elapsed=without["elapsed"])
+    message = gate_message(without, ["FAILED"], True, watcher.summary.nodes)
+    assert "AnonPermission (FAILED, excludable)" in message and message == gate_message(whole, ["FAILED"], True)
+
+
+def test_nodes_of_a_result_without_a_tree_is_empty():
+    assert nodes_of(build_result("job1", None, ["migrate"], None, True, nodes=False)) == []
+    assert nodes_of({"tree": None, "level": ["check"]}) == []
 
 
 def test_level_missing_under_an_unfinished_root_is_not_visible_yet():
