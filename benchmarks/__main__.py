@@ -19,6 +19,7 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 from . import bench_download, bench_floor, bench_longwait, bench_parallel, bench_rerun, bench_scaling, bench_tree, bench_wait, profile
 from .calibrate import calibrate
 from .context import Context
+from .memory import page_reporting_paused
 from .playbook import Playbooks
 from .report import Table, goals_table, render_text, write_results
 
@@ -74,7 +75,11 @@ def main(argv=None):
     started = time.monotonic()
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
-    preamble = ["date: %s" % datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")] + machine_lines()
+    with page_reporting_paused() as memory_line:
+        run_benchmarks(args, started, ["date: %s" % datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")] + machine_lines() + [memory_line])
+
+
+def run_benchmarks(args, started, preamble):
     print("\n".join(preamble) + "\n", flush=True)
     ctx = Context(args.workdir, Playbooks(args.workdir, args.collections), skip_1gb=os.environ.get("BENCH_SKIP_1GB") == "1")
     ctx.calibration, table = calibrate(ctx)

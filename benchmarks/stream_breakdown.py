@@ -33,6 +33,7 @@ import requests
 
 from .bench_download import fresh_link, report_job
 from .measure import process_cpu, stat
+from .memory import page_reporting_paused, warm_memory
 from .report import Table, ratio, render_text, spread
 from .simulator import SimulatorProcess
 
@@ -139,19 +140,22 @@ def main(size_mb=1000, reps=5, profile=False):
     walls = {name: [] for name, dummy in ways}
     cpus = {name: [] for name, dummy in ways}
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    with tempfile.TemporaryDirectory(dir=base) as directory, SimulatorProcess(scenario, os.path.join(directory, "sim")) as sim:
-        session = requests.Session()
-        for dummy in range(reps):
-            for name, way in ways:
-                url = fresh_link(sim, LABEL)
-                start, cpu = time.perf_counter(), process_cpu(os.getpid())
-                with session.get(url, stream=True, timeout=60) as response:
-                    response.raise_for_status()
-                    way(response, directory)
-                walls[name].append(time.perf_counter() - start)
-                cpus[name].append(process_cpu(os.getpid()) - cpu)
-        if profile:
-            profile_once(stream_to_temp, sim, directory, size_mb)
+    with page_reporting_paused() as memory_line, tempfile.TemporaryDirectory(dir=base) as directory:
+        print(memory_line)
+        warm_memory(2 * size_mb)
+        with SimulatorProcess(scenario, os.path.join(directory, "sim")) as sim:
+            session = requests.Session()
+            for dummy in range(reps):
+                for name, way in ways:
+                    url = fresh_link(sim, LABEL)
+                    start, cpu = time.perf_counter(), process_cpu(os.getpid())
+                    with session.get(url, stream=True, timeout=60) as response:
+                        response.raise_for_status()
+                        way(response, directory)
+                    walls[name].append(time.perf_counter() - start)
+                    cpus[name].append(process_cpu(os.getpid()) - cpu)
+            if profile:
+                profile_once(stream_to_temp, sim, directory, size_mb)
     table = Table(
         "Streaming %d MB, %d runs each, interleaved" % (size_mb, reps),
         ["way", "wall s", "MB/s", "CPU s (this process)", "wall / read"],
