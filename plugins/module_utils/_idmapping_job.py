@@ -17,7 +17,7 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import FreshLinkDownloader, file_digest
+from ansible_collections.migrationops.atlassian.plugins.module_utils._download import file_digest
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     TRANSIENT_ERRORS,
     AtlassianError,
@@ -25,9 +25,9 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     NotFoundError,
     OutcomeFailure,
 )
-from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_api import normalize_trigger_inputs
+from ansible_collections.migrationops.atlassian.plugins.module_utils._fresh_link import FreshLinkDownloader
+from ansible_collections.migrationops.atlassian.plugins.module_utils._idmapping_options import TRIGGER_INPUTS, describe, validate_params
 from ansible_collections.migrationops.atlassian.plugins.module_utils._journal import (
-    dest_path,
     journal_matches,
     journal_path,
     read_journal,
@@ -37,7 +37,6 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._journal im
 from ansible_collections.migrationops.atlassian.plugins.module_utils._local_files import (
     DestLock,
     LocalFileError,
-    refuse_non_regular,
     remove_quietly,
     remove_stale_parts,
     sync_directory,
@@ -46,38 +45,6 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._waiter imp
 
 MAX_DOWNLOAD_ATTEMPTS = 3
 EXPIRED = "<expired>"  # internal marker for a job status 404, never returned
-TRIGGER_INPUTS = ("product", "source_url", "destination_url")
-
-
-def validate_params(params):
-    """Normalised options, or InvalidParameterError naming the option. Sends nothing.
-
-    ``dest_path`` is where the report and the hidden files beside it go (``_journal.dest_path``);
-    ``dest`` stays as given, for the result.
-    """
-    opts = dict(params)
-    opts.update(normalize_trigger_inputs(params.get("product"), params.get("source_url"), params.get("destination_url")))
-    for option in ("job_id", "dest"):
-        if opts.get(option) is not None:
-            opts[option] = opts[option].strip()
-            if not opts[option]:
-                raise InvalidParameterError("%s must not be empty" % option)
-    opts["dest_path"] = None
-    if opts.get("dest") is not None:
-        opts["dest_path"] = dest_path(opts["dest"])
-        # A FIFO or a device would block the checksum of an "existing report"; a link is followed.
-        refuse_non_regular(opts["dest_path"], "dest", follow=True)
-        refuse_non_regular(journal_path(opts["dest_path"]), "the ID mapping journal")
-    elif opts["wait"]:
-        raise InvalidParameterError("dest is required when wait is true: the finished report is saved there (or set wait=false)")
-    for option in ("wait_timeout", "wait_sleep"):
-        if opts[option] < 0:
-            raise InvalidParameterError("%s must be zero or more seconds, got %s" % (option, opts[option]))
-    return opts
-
-
-def _describe(values):
-    return "%s %s -> %s" % tuple(values[name] for name in TRIGGER_INPUTS)
 
 
 class IdMappingRun:
@@ -186,7 +153,7 @@ class IdMappingRun:
                 self.inputs[name] = self.inputs[name] or journal[name]
             return journal["job_id"]
         path = journal_path(self.dest)
-        self.warn("ignoring %s: its report job %s is for %s, not %s" % (path, journal["job_id"], _describe(journal), _describe(self.inputs)))
+        self.warn("ignoring %s: its report job %s is for %s, not %s" % (path, journal["job_id"], describe(journal), describe(self.inputs)))
         return None
 
     def _predict(self):

@@ -174,7 +174,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import InvalidParameterError
 from ansible_collections.migrationops.atlassian.plugins.module_utils._module import connection_argument_spec, run_module
-from ansible_collections.migrationops.atlassian.plugins.module_utils._task import ensure_task, requested_options
+from ansible_collections.migrationops.atlassian.plugins.module_utils._task import ensure_task
+from ansible_collections.migrationops.atlassian.plugins.module_utils._task_options import requested_options
 from ansible_collections.migrationops.atlassian.plugins.module_utils._task_api import TaskApi
 
 

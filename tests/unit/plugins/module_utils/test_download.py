@@ -13,13 +13,8 @@ import pytest
 import requests
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils import _download
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import (
-    DownloadFailed,
-    FreshLinkDownloader,
-    file_digest,
-    redact_signature,
-    stream_to_temp,
-)
+from ansible_collections.migrationops.atlassian.plugins.module_utils._download import file_digest, stream_to_temp
+from ansible_collections.migrationops.atlassian.plugins.module_utils._fresh_link import DownloadFailed, FreshLinkDownloader, redact_signature
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     DeadlineExceededError,
     NotFoundError,

@@ -13,7 +13,7 @@ import signal
 import pytest
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy
-from ansible_collections.migrationops.atlassian.plugins.module_utils._download import DownloadFailed
+from ansible_collections.migrationops.atlassian.plugins.module_utils._fresh_link import DownloadFailed
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
     AtlassianError,
     AuthenticationError,

@@ -14,7 +14,8 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._errors imp
     ServerError,
     TransportError,
 )
-from ansible_collections.migrationops.atlassian.plugins.module_utils._task import ensure_task, options_of, refusal, requested_options, same_options
+from ansible_collections.migrationops.atlassian.plugins.module_utils._task import ensure_task, refusal
+from ansible_collections.migrationops.atlassian.plugins.module_utils._task_options import options_of, requested_options, same_options
 from ansible_collections.migrationops.atlassian.tests.unit.plugins.module_utils.http_fakes import refused_connection
 
 
