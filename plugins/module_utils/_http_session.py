@@ -13,9 +13,10 @@ whole by the socket timeout itself.) The body is bounded by its readers (``_read
 ``_body_reader``).
 
 ``getaddrinfo`` has no timeout: a slow or unreachable DNS resolver holds it for as long as the
-system's resolver settings allow (tens of seconds). A new connection to a host name first
-resolves it in a thread, within the connect timeout; the name is then resolved again by urllib3,
-as before, which the resolver answers from its cache in the usual case.
+system's resolver settings allow (tens of seconds). A new connection to a host name resolves it
+in a thread, within the connect timeout, then connects to the addresses found, in the resolver's
+order, through urllib3 as usual: the name is not looked up a second time, without a bound. Where
+the lookup fails, urllib3 looks it up itself, to report the failure its own way.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,7 +34,7 @@ import time
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import ConnectTimeoutError
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
     from urllib3.util import Timeout
 except ImportError:  # pragma: no cover - _transport reports the missing library
     requests = None
@@ -118,23 +119,31 @@ class HeadBoundedResponse(http.client.HTTPResponse):
         super().close()
 
 
-def resolves_within(host, port, seconds):
-    """Whether ``getaddrinfo(host, port)`` ends within ``seconds``, successful or not.
+def resolve_within(host, port, seconds):
+    """The addresses of ``host`` (strings, in the resolver's order); [] when the lookup failed; None
+    when it did not end within ``seconds``.
 
     A lookup still running then is left to its daemon thread, which ends with the resolver's own timeout.
     """
-    lookup = threading.Thread(target=_lookup, args=(host, port), name="migrationops-resolve")
+    found = []
+    lookup = threading.Thread(target=_lookup, args=(host, port, found), name="migrationops-resolve")
     lookup.daemon = True
     lookup.start()
     lookup.join(seconds)
-    return not lookup.is_alive()
+    if lookup.is_alive():
+        return None
+    return found
 
 
-def _lookup(host, port):
+def _lookup(host, port, found):
     try:
-        socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+        answers = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     except Exception:  # pylint: disable=broad-except
-        pass  # the connection's own lookup reports it
+        return  # urllib3's own lookup reports it
+    for answer in answers:
+        address = answer[4][0]
+        if address not in found:
+            found.append(address)
 
 
 def _is_address(host):
@@ -154,9 +163,28 @@ class _HeadBounded:
         host, seconds = getattr(self, "_dns_host", None), self.timeout
         # A SOCKS proxy resolves the name itself (socks5h): nothing is looked up here then.
         bounded = isinstance(seconds, numbers.Real) and not hasattr(self, "_socks_options")
-        if bounded and host and not _is_address(host) and not resolves_within(host, self.port, seconds):
+        if not bounded or not host or _is_address(host):
+            return super()._new_conn()
+        ends_at = time.monotonic() + seconds
+        addresses = resolve_within(host, self.port, seconds)
+        if addresses is None:
             raise ConnectTimeoutError(self, "the name %s %s %gs (the system's DNS resolver)" % (host, RESOLVE_TOO_SLOW, seconds))
-        return super()._new_conn()
+        if not addresses:
+            return super()._new_conn()
+        failure = ConnectTimeoutError(self, "connecting to %s took longer than %gs" % (host, seconds))
+        # One connect timeout for the lookup and every address; TLS still checks and names the host (self.host).
+        for address in addresses:
+            left = ends_at - time.monotonic()
+            if left <= 0:
+                break
+            self._dns_host, self.timeout = address, left
+            try:
+                return super()._new_conn()
+            except (ConnectTimeoutError, NewConnectionError) as exc:
+                failure = exc
+            finally:
+                self._dns_host, self.timeout = host, seconds
+        raise failure
 
 
 _BOUNDED_CLASSES = {}

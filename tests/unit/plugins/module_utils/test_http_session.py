@@ -213,7 +213,8 @@ def test_bound_heads_wraps_any_connection_class_once():
 
 
 class Resolver:
-    """socket.getaddrinfo for the names ``*.resolver.test``: ``slow`` hangs until released, ``fast`` is 127.0.0.1."""
+    """socket.getaddrinfo for the names ``*.resolver.test``: ``slow`` hangs until released, ``fast`` is 127.0.0.1,
+    ``once`` is 127.0.0.1 once and then hangs, ``two`` is 127.0.0.2 (nothing listens there) and 127.0.0.1."""
 
     def __init__(self, monkeypatch):
         self.real = socket.getaddrinfo
@@ -225,9 +226,11 @@ class Resolver:
         if not str(host).endswith(".resolver.test"):
             return self.real(host, port, *args, **kwargs)
         self.threads.append(threading.current_thread().name)
-        if host.startswith("slow."):
+        if host.startswith("slow.") or (host.startswith("once.") and len(self.threads) > 1):
             self.release.wait(30)
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        if host.startswith("two."):  # nothing listens on 127.0.0.2: the second address is the server
+            return self.real("127.0.0.2", port, *args, **kwargs) + self.real("127.0.0.1", port, *args, **kwargs)
         return self.real("127.0.0.1", port, *args, **kwargs)
 
 
@@ -260,9 +263,27 @@ def test_a_host_name_is_looked_up_within_the_connect_timeout_then_connected_to()
         server.stop()
 
 
+@pytest.mark.parametrize("name", ["once", "two"])
+def test_a_host_name_is_looked_up_once_and_its_addresses_tried_in_order(name):
+    # A second lookup (urllib3's own) of "once" would hang for 30 s; "two" connects on its second address.
+    server = RawServer(["HTTP/1.1 200 OK", "Content-Length: 2"], [b"ok"])
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        resolver = Resolver(monkeypatch)
+        try:
+            port = int(server.url.split(":")[2].split("/")[0])
+            started = time.monotonic()
+            response = _http_session.new_session().get("http://%s.resolver.test:%d/report" % (name, port), timeout=3)
+            assert response.status_code == 200 and response.content == b"ok"
+            assert time.monotonic() - started < 3
+            assert resolver.threads == ["migrationops-resolve"]
+        finally:
+            resolver.release.set()
+            server.stop()
+
+
 def test_an_address_is_connected_to_without_a_lookup_thread(monkeypatch):
     server = RawServer(["HTTP/1.1 200 OK", "Content-Length: 2"], [b"ok"])
-    monkeypatch.setattr(_http_session, "resolves_within", lambda *args: pytest.fail("an IP address was looked up"))
+    monkeypatch.setattr(_http_session, "resolve_within", lambda *args: pytest.fail("an IP address was looked up"))
     try:
         assert _http_session.new_session().get(server.url, timeout=3).content == b"ok"
     finally:
