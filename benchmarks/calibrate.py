@@ -26,9 +26,16 @@ class Calibration:
     startup_wall: Stat
     idle_rate: float
 
-    def task_cpu(self, run):
-        running = max(0.0, run.usage.wall - self.startup_wall.median)
-        return run.usage.cpu - self.startup_cpu.median - self.idle_rate * running
+    def task_cpu(self, run, startup=None):
+        """``run``'s CPU beyond start-up and the idle rate; ``startup``: empty plays (Usage) run beside it instead of the calibration's."""
+        cpu, wall = (self.startup_cpu, self.startup_wall) if startup is None else (stat(u.cpu for u in startup), stat(u.wall for u in startup))
+        running = max(0.0, run.usage.wall - wall.median)
+        return run.usage.cpu - cpu.median - self.idle_rate * running
+
+
+def empty_play(ctx):
+    """The Usage of one ansible-playbook run of an empty play: start-up alone."""
+    return ctx.playbooks.run("empty-play", [play([])]).usage
 
 
 def _controller(run):
@@ -40,9 +47,9 @@ def calibrate(ctx):
     runs = []
     for rep in range(STARTUP_REPS):
         ctx.progress("calibration: empty play %d/%d" % (rep + 1, STARTUP_REPS))
-        runs.append(ctx.playbooks.run("empty-play", [play([])]))
-    startup_cpu = stat(run.usage.cpu for run in runs)
-    startup_wall = stat(run.usage.wall for run in runs)
+        runs.append(empty_play(ctx))
+    startup_cpu = stat(run.cpu for run in runs)
+    startup_wall = stat(run.wall for run in runs)
 
     by_sleep = {}
     module_cpu = []
