@@ -39,6 +39,10 @@ try:
 except ImportError:  # pragma: no cover - _transport reports the missing library
     requests = None
     HTTPAdapter = object
+try:
+    from urllib3.exceptions import NameResolutionError
+except ImportError:  # urllib3 before 2.0
+    NameResolutionError = None
 
 HEAD_TOO_SLOW = "the status line and headers did not arrive within the request's time"
 # _reading names the failure by this text.
@@ -120,30 +124,44 @@ class HeadBoundedResponse(http.client.HTTPResponse):
 
 
 def resolve_within(host, port, seconds):
-    """The addresses of ``host`` (strings, in the resolver's order); [] when the lookup failed; None
-    when it did not end within ``seconds``.
+    """The addresses of ``host`` (strings, in the resolver's order), or None when the lookup did not
+    end within ``seconds``; the lookup's own error (``socket.gaierror``...) is raised.
 
     A lookup still running then is left to its daemon thread, which ends with the resolver's own timeout.
     """
-    found = []
-    lookup = threading.Thread(target=_lookup, args=(host, port, found), name="migrationops-resolve")
+    outcome = {}
+    lookup = threading.Thread(target=_lookup, args=(host, port, outcome), name="migrationops-resolve")
     lookup.daemon = True
     lookup.start()
     lookup.join(seconds)
     if lookup.is_alive():
         return None
-    return found
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["addresses"]
 
 
-def _lookup(host, port, found):
+def _lookup(host, port, outcome):
     try:
         answers = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-    except Exception:  # pylint: disable=broad-except
-        return  # urllib3's own lookup reports it
+    except Exception as exc:  # pylint: disable=broad-except
+        outcome["error"] = exc
+        return
+    addresses = []
     for answer in answers:
-        address = answer[4][0]
-        if address not in found:
-            found.append(address)
+        if answer[4][0] not in addresses:
+            addresses.append(answer[4][0])
+    outcome["addresses"] = addresses
+
+
+def _name_error(connection, exc):
+    """The error urllib3 raises itself for a name that does not resolve (its 1.26 had no NameResolutionError)."""
+    if NameResolutionError is not None:
+        error = NameResolutionError(connection.host, connection, exc)
+    else:
+        error = NewConnectionError(connection, "Failed to establish a new connection: %s" % exc)
+    error.__cause__ = exc
+    return error
 
 
 def _is_address(host):
@@ -166,7 +184,13 @@ class _HeadBounded:
         if not bounded or not host or _is_address(host):
             return super()._new_conn()
         ends_at = time.monotonic() + seconds
-        addresses = resolve_within(host, self.port, seconds)
+        try:
+            addresses = resolve_within(host, self.port, seconds)
+        except socket.gaierror as exc:
+            raise _name_error(self, exc)
+        except Exception:  # pylint: disable=broad-except
+            # Not a resolver's answer (a name Python cannot encode...): urllib3 reports it its own way.
+            return super()._new_conn()
         if addresses is None:
             raise ConnectTimeoutError(self, "the name %s %s %gs (the system's DNS resolver)" % (host, RESOLVE_TOO_SLOW, seconds))
         if not addresses:

@@ -214,7 +214,8 @@ def test_bound_heads_wraps_any_connection_class_once():
 
 class Resolver:
     """socket.getaddrinfo for the names ``*.resolver.test``: ``slow`` hangs until released, ``fast`` is 127.0.0.1,
-    ``once`` is 127.0.0.1 once and then hangs, ``two`` is 127.0.0.2 (nothing listens there) and 127.0.0.1."""
+    ``once`` is 127.0.0.1 once and then hangs, ``missing`` is unknown once and then hangs, ``two`` is
+    127.0.0.2 (nothing listens there) and 127.0.0.1."""
 
     def __init__(self, monkeypatch):
         self.real = socket.getaddrinfo
@@ -229,6 +230,10 @@ class Resolver:
         if host.startswith("slow.") or (host.startswith("once.") and len(self.threads) > 1):
             self.release.wait(30)
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        if host.startswith("missing."):  # NXDOMAIN once; a second lookup would hang
+            if len(self.threads) > 1:
+                self.release.wait(30)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         if host.startswith("two."):  # nothing listens on 127.0.0.2: the second address is the server
             return self.real("127.0.0.2", port, *args, **kwargs) + self.real("127.0.0.1", port, *args, **kwargs)
         return self.real("127.0.0.1", port, *args, **kwargs)
@@ -279,6 +284,20 @@ def test_a_host_name_is_looked_up_once_and_its_addresses_tried_in_order(name):
         finally:
             resolver.release.set()
             server.stop()
+
+
+def test_a_name_that_does_not_resolve_fails_at_once_without_a_second_lookup(monkeypatch):
+    resolver = Resolver(monkeypatch)
+    client = ApiClient("https://missing.resolver.test", TOKEN, email="admin@example.com", timeout=3, retries=0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            client.get_json("/migrations/public/v1/jobs/j1")
+        assert time.monotonic() - started < 3
+    finally:
+        resolver.release.set()
+    assert resolver.threads == ["migrationops-resolve"]
+    assert "Name or service not known" in str(info.value) and TOKEN not in str(info.value)
 
 
 def test_an_address_is_connected_to_without_a_lookup_thread(monkeypatch):
