@@ -55,9 +55,22 @@ def _causes(exc):
         pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__] + list(current.args[:1]))
 
 
+def _unresolved_name(exc):
+    """(host, the resolver's error) when a host name did not resolve, else None."""
+    causes = list(_causes(exc))
+    answer = next((cause for cause in causes if isinstance(cause, socket.gaierror)), None)
+    if answer is None:
+        return None
+    # urllib3 keeps the connection in ``conn`` (2.x; ``pool`` is a deprecated property there) or
+    # ``pool`` (1.26); behind a proxy it is the proxy's.
+    held = [getattr(cause, "__dict__", {}) for cause in causes]
+    hosts = [getattr(attributes.get("conn") or attributes.get("pool"), "host", None) for attributes in held]
+    return next((host for host in hosts if isinstance(host, str)), None), answer
+
+
 def connection_refused(exc):
     """True when no TCP connection was established, so the server cannot have acted on the request."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or _unresolved_name(exc):
         return True
     return any(isinstance(cause, ConnectionRefusedError) or type(cause).__name__ == "NewConnectionError" for cause in _causes(exc))
 
@@ -80,6 +93,9 @@ def transport_error(exc, endpoint, timeout, retries=0):
         reason, sent = "connection timed out after %ss" % timeout, False
     elif isinstance(exc, requests.exceptions.ReadTimeout):
         reason = "no answer within request_timeout (%ss)" % timeout
+    elif _unresolved_name(exc):
+        host, answer = _unresolved_name(exc)
+        reason, sent = "the host name%s did not resolve (%s)" % (" " + host if host else "", answer.strerror or answer), False
     elif connection_refused(exc):
         reason, sent = "connection refused", False
     elif isinstance(exc, requests.exceptions.ChunkedEncodingError):

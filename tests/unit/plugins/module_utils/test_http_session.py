@@ -291,12 +291,17 @@ def test_a_host_name_is_looked_up_once_and_its_addresses_tried_in_order(name):
             server.stop()
 
 
-def test_a_name_that_does_not_resolve_fails_at_once_without_a_second_lookup(monkeypatch):
+@pytest.mark.parametrize("urllib3_error", ["NameResolutionError", "NewConnectionError (urllib3 1.26)"])
+def test_a_name_that_does_not_resolve_fails_at_once_without_a_second_lookup(monkeypatch, urllib3_error):
+    if urllib3_error != "NameResolutionError":
+        monkeypatch.setattr(_http_session, "NameResolutionError", None)
     resolver = Resolver(monkeypatch)
     error, seconds = failed_read(resolver, "missing", 3)
     assert seconds < 3
     assert resolver.threads == ["migrationops-resolve"]
     assert "Name or service not known" in str(error) and TOKEN not in str(error)
+    assert "the host name missing.resolver.test did not resolve" in str(error)
+    assert error.request_sent is False  # no connection: a POST may be retried
 
 
 def test_an_address_is_connected_to_without_a_lookup_thread(monkeypatch):

@@ -6,10 +6,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import socket
 
 import pytest
 import requests
-from urllib3.exceptions import NewConnectionError, ProtocolError
+from urllib3.exceptions import NameResolutionError, NewConnectionError, ProtocolError
 
 from ansible_collections.migrationops.atlassian.plugins.module_utils._backoff import BackoffPolicy
 from ansible_collections.migrationops.atlassian.plugins.module_utils._errors import (
@@ -41,6 +42,13 @@ def client_with(answers, email=None, retries=5, sleeps=None):
 
 def refused():
     cause = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    return requests.exceptions.ConnectionError(cause)
+
+
+def unresolved():
+    answer = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    cause = NameResolutionError("api.example.test", None, answer)
+    cause.__cause__ = answer  # urllib3 raises it "from" the resolver's error
     return requests.exceptions.ConnectionError(cause)
 
 
@@ -147,6 +155,21 @@ def test_post_retried_on_429_and_refused_connection():
     assert client.post_json("/trigger", {"x": 1}) == {"jobId": "j"}
     assert len(session.calls) == 3
     assert all(call["json"] == {"x": 1} for call in session.calls)
+
+
+def test_post_retried_when_the_host_name_did_not_resolve():
+    # No connection was made, so the service cannot have acted on the first POST.
+    client, session = client_with([unresolved(), make_response(body={"jobId": "j"})])
+    assert client.post_json("/trigger", {"x": 1}) == {"jobId": "j"}
+    assert len(session.calls) == 2
+
+
+def test_an_unresolved_host_name_is_named_in_the_error():
+    client, dummy = client_with([unresolved()], retries=0)
+    with pytest.raises(TransportError) as info:
+        client.post_json("/trigger", {})
+    assert "the host name did not resolve (Name or service not known)" in str(info.value)
+    assert info.value.request_sent is False
 
 
 @pytest.mark.parametrize(
