@@ -53,7 +53,9 @@ description:
     blocking on them."
   - O(mode), O(owner) and O(group) are checked before any request (an unknown user or group, a
     mode that is neither octal nor symbolic, an owner or group this user cannot give without root),
-    so nothing is triggered or downloaded for a run that could not apply them.
+    so nothing is triggered or downloaded for a run that could not apply them. A new report
+    appears at O(dest) readable by its owner only and then gets its O(mode); without O(mode) it
+    gets what Ansible gives a new file (V(0666) less the umask).
   - The presigned download link is fetched without Atlassian credentials. An expired or rejected
     link, a broken connection, a stall longer than O(request_timeout) or a body cut short is retried
     with a fresh link, at most 3 attempts in all. The link and its signature never appear in results, warnings, errors or logs.
@@ -345,6 +347,10 @@ from ansible_collections.migrationops.atlassian.plugins.module_utils._local_file
 from ansible_collections.migrationops.atlassian.plugins.module_utils._module import connection_argument_spec, run_module
 
 
+# Without ``mode`` a new report gets what Ansible gives a new file: 0666 less the umask.
+NEW_FILE_MODE = 0o666
+
+
 def argument_spec():
     spec = connection_argument_spec()
     spec.update(
@@ -375,11 +381,22 @@ class ReportFile:
         check_file_attributes(self.module.params, AnsibleModule._symbolic_mode_to_octal, directory)
 
     def install(self, temp, dest):
+        creating = not os.path.exists(dest)
+        # atomic_move gives a new file 0666 & ~umask before ``mode`` is applied: under umask 077 the
+        # report appears 0600, never wider than the mode it gets.
+        umask = os.umask(0o077)
         try:
             self.module.atomic_move(temp, dest, unsafe_writes=self.module.params["unsafe_writes"])
         except Exception as exc:  # pylint: disable=broad-except
             # atomic_move raises plain Exception (older ansible-core calls fail_json itself).
             raise LocalFileError("cannot move the downloaded report into place at %s: %s" % (dest, exc))
+        finally:
+            os.umask(umask)
+        if creating and self.module.params["mode"] is None:
+            try:
+                os.chmod(dest, NEW_FILE_MODE & ~umask)
+            except OSError as exc:
+                raise LocalFileError("cannot set the mode of the new report %s: %s" % (dest, exc.strerror))
 
     def apply_attributes(self, dest, changed):
         # A link at dest is followed (as documented): Ansible would leave the mode and chown the link.
