@@ -32,6 +32,7 @@ class ModuleRun:
     cpu: float
     wall: float
     max_rss_mb: float
+    instructions: object = None  # an int under BENCH_INSTRUCTIONS (rusage_python.py)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Playbooks:
             raise PlaybookError("playbook %s failed (rc %d), see %s:\n%s" % (name, usage.returncode, output_path, tail))
         records = _module_records(os.path.join(run_dir, "modules.jsonl"))
         wrapper_cpu = sum(record["wrapper_cpu"] for record in records)
-        modules = tuple(ModuleRun(r["module"], r["cpu"], r["wall"], r["max_rss_kb"] / 1024) for r in records)
+        modules = tuple(ModuleRun(r["module"], r["cpu"], r["wall"], r["max_rss_kb"] / 1024, r.get("instructions")) for r in records)
         return PlaybookRun(Usage(usage.wall, usage.cpu - wrapper_cpu, usage.max_rss_mb, usage.returncode), modules, output_path)
 
 

@@ -38,8 +38,10 @@ REQUEST_ID_LIMIT = 100
 _JSON_TYPES = ((dict, "a JSON object"), (list, "a JSON array"), (bool, "JSON true/false"), (str, "a JSON string"), ((int, float), "a JSON number"))
 
 
-# A lone UTF-16 surrogate, escaped (\\ud800) or as the bytes Python's json lets through.
-_SURROGATE = re.compile(rb"\\[uU][dD][89a-fA-F]|\xed[\xa0-\xbf]")
+# A lone UTF-16 surrogate, escaped (\\ud800) or as the bytes Python's json lets through. Two
+# patterns, each starting with one literal byte that the regex engine skips to: as one alternation
+# it tested every byte of every answer against a set, five times slower.
+_SURROGATE_PATTERNS = (re.compile(rb"\\[uU][dD][89a-fA-F]"), re.compile(rb"\xed[\xa0-\xbf]"))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -105,7 +107,7 @@ def decode_json(content):
     if raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         return None, TOO_DEEP
     # The scan costs a pass in C; the walk happens only for the rare answer that needs it.
-    if _SURROGATE.search(raw):
+    if any(pattern.search(raw) for pattern in _SURROGATE_PATTERNS):
         try:
             value = _without_lone_surrogates(value)
         except RecursionError:
