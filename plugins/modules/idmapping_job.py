@@ -53,9 +53,11 @@ description:
     blocking on them."
   - O(mode), O(owner) and O(group) are checked before any request (an unknown user or group, a
     mode that is neither octal nor symbolic, an owner or group this user cannot give without root),
-    so nothing is triggered or downloaded for a run that could not apply them. A new report
-    appears at O(dest) readable by its owner only and then gets its O(mode); without O(mode) it
-    gets what Ansible gives a new file (V(0666) less the umask).
+    so nothing is triggered or downloaded for a run that could not apply them. A report written
+    where there was none appears at O(dest) readable by its owner only and then gets its O(mode);
+    without O(mode) it gets what Ansible gives a new file (V(0666) less the umask). A report that
+    replaces one (O(force)) has the old one's mode until its O(mode) is applied, as with Ansible's
+    own modules.
   - The presigned download link is fetched without Atlassian credentials. An expired or rejected
     link, a broken connection, a stall longer than O(request_timeout) or a body cut short is retried
     with a fresh link, at most 3 attempts in all. The link and its signature never appear in results, warnings, errors or logs.
